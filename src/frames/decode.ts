@@ -1,0 +1,336 @@
+// Bytes -> frames, incrementally (RFC 9113 §4.1, §6). Input may arrive in
+// any chunking; a frame whose payload sits inside one chunk is returned as a
+// view of that chunk, one split across chunks is copied once. Every rule that
+// one frame can break is checked here and thrown as a ConnectionError or a
+// StreamError carrying the RFC's error code.
+
+import {
+  Flag,
+  FRAME_HEADER_LENGTH,
+  FrameType,
+  MAX_MAX_FRAME_SIZE,
+  MAX_STREAM_ID,
+  MAX_WINDOW_SIZE,
+  MIN_MAX_FRAME_SIZE,
+  SettingId,
+} from './constants.js';
+import type { Frame, PriorityFields, Setting } from './frame.js';
+import { ConnectionError, StreamError } from '../protocol-errors.js';
+
+export interface DecoderOptions {
+  /** Our SETTINGS_MAX_FRAME_SIZE; larger frames are a FRAME_SIZE_ERROR (§4.2). Default 16,384. */
+  maxFrameSize?: number;
+}
+
+/** The 9-octet frame header (§4.1), reserved bit dropped. */
+export interface FrameHeader {
+  length: number;
+  type: number;
+  flags: number;
+  streamId: number;
+}
+
+const readUint32 = (b: Uint8Array, at: number): number =>
+  ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+
+export function parseFrameHeader(b: Uint8Array, at = 0): FrameHeader {
+  return {
+    length: (b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!,
+    type: b[at + 3]!,
+    flags: b[at + 4]!,
+    streamId: readUint32(b, at + 5) & MAX_STREAM_ID, // reserved bit ignored (§4.1)
+  };
+}
+
+function checkMaxFrameSize(n: number): number {
+  if (!Number.isInteger(n) || n < MIN_MAX_FRAME_SIZE || n > MAX_MAX_FRAME_SIZE)
+    throw new RangeError(`maxFrameSize must be an integer in 2^14..2^24-1, got ${n}`);
+  return n;
+}
+
+/**
+ * Incremental frame decoder. push() bytes as they arrive, then call next()
+ * until it returns null. A ConnectionError leaves the decoder failed: it
+ * throws the same error again and drops further input. A StreamError is
+ * thrown after its frame is consumed, so decoding can go on.
+ */
+export class FrameDecoder {
+  #maxFrameSize: number;
+  #chunks: Uint8Array[] = [];
+  #head = 0; // index of the first live chunk
+  #offset = 0; // read position within #chunks[#head]
+  #buffered = 0;
+  #header: FrameHeader | undefined;
+  #failed: ConnectionError | undefined;
+  readonly #headerScratch = new Uint8Array(FRAME_HEADER_LENGTH);
+
+  constructor(options: DecoderOptions = {}) {
+    this.#maxFrameSize = checkMaxFrameSize(options.maxFrameSize ?? MIN_MAX_FRAME_SIZE);
+  }
+
+  get maxFrameSize(): number {
+    return this.#maxFrameSize;
+  }
+
+  /** Change our limit, e.g. once the peer ACKs a SETTINGS that raised it (§6.5.3). */
+  set maxFrameSize(n: number) {
+    this.#maxFrameSize = checkMaxFrameSize(n);
+  }
+
+  /** Bytes received and not yet returned as frames. */
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
+  /** The error that stopped this decoder, if any. */
+  get error(): ConnectionError | undefined {
+    return this.#failed;
+  }
+
+  /** Add received bytes. The decoder keeps a reference: do not reuse the chunk's memory. */
+  push(chunk: Uint8Array): void {
+    if (this.#failed || chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+  }
+
+  /** The next complete frame, or null if more bytes are needed. */
+  next(): Frame | null {
+    if (this.#failed) throw this.#failed;
+    if (!this.#header) {
+      if (this.#buffered < FRAME_HEADER_LENGTH) return null;
+      const header = parseFrameHeader(this.#take(FRAME_HEADER_LENGTH, this.#headerScratch));
+      if (header.length > this.#maxFrameSize) {
+        // §4.2: checked before the payload arrives, so nothing is buffered for it.
+        return this.#fail(
+          new ConnectionError('FRAME_SIZE_ERROR', `frame length ${header.length} exceeds SETTINGS_MAX_FRAME_SIZE ${this.#maxFrameSize} (RFC 9113 §4.2)`),
+        );
+      }
+      this.#header = header;
+    }
+    const header = this.#header;
+    if (this.#buffered < header.length) return null;
+    this.#header = undefined;
+    const payload = this.#take(header.length);
+    try {
+      return parseFramePayload(header, payload);
+    } catch (e) {
+      if (e instanceof ConnectionError) return this.#fail(e);
+      throw e;
+    }
+  }
+
+  /** Drain every complete frame. */
+  *frames(): IterableIterator<Frame> {
+    for (let f = this.next(); f; f = this.next()) yield f;
+  }
+
+  #fail(e: ConnectionError): never {
+    this.#failed = e;
+    this.#chunks = [];
+    this.#head = this.#offset = this.#buffered = 0;
+    throw e;
+  }
+
+  /** Remove n buffered bytes: a view when they lie in one chunk, else one copy. */
+  #take(n: number, into?: Uint8Array): Uint8Array {
+    this.#buffered -= n;
+    const first = this.#chunks[this.#head]!;
+    if (n === 0) return first.subarray(this.#offset, this.#offset);
+    if (first.length - this.#offset >= n) {
+      const view = first.subarray(this.#offset, this.#offset + n);
+      this.#offset += n;
+      if (this.#offset === first.length) this.#dropFirst();
+      return view;
+    }
+    const out = into ?? new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.#chunks[this.#head]!;
+      const k = Math.min(n - filled, chunk.length - this.#offset);
+      out.set(chunk.subarray(this.#offset, this.#offset + k), filled);
+      filled += k;
+      this.#offset += k;
+      if (this.#offset === chunk.length) this.#dropFirst();
+    }
+    return out;
+  }
+
+  #dropFirst(): void {
+    this.#chunks[this.#head++] = undefined as unknown as Uint8Array;
+    this.#offset = 0;
+    if (this.#head === this.#chunks.length) {
+      this.#chunks.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 64 && this.#head * 2 >= this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+const connErr = (code: 'PROTOCOL_ERROR' | 'FRAME_SIZE_ERROR' | 'FLOW_CONTROL_ERROR', msg: string) =>
+  new ConnectionError(code, msg);
+
+function readPriority(p: Uint8Array, at: number): PriorityFields {
+  const word = readUint32(p, at);
+  return { exclusive: (word & 0x80000000) !== 0, dependsOn: word & MAX_STREAM_ID, weight: p[at + 4]! + 1 };
+}
+
+/**
+ * Strip the Pad Length field and padding (§6.1, §6.2, §6.6). `fixed` is the
+ * number of mandatory octets after Pad Length. Returns [padLength, start, end]
+ * of the rest within the payload.
+ */
+function unpad(type: string, flags: number, p: Uint8Array, fixed: number): [number | undefined, number, number] {
+  if (!(flags & Flag.PADDED)) {
+    if (p.length < fixed) throw connErr('FRAME_SIZE_ERROR', `${type} payload of ${p.length} octets is too short for its ${fixed} mandatory octets (RFC 9113 §4.2)`);
+    return [undefined, 0, p.length];
+  }
+  if (p.length < 1 + fixed)
+    throw connErr('FRAME_SIZE_ERROR', `${type} with PADDED needs ${1 + fixed} octets of mandatory fields, payload has ${p.length} (RFC 9113 §4.2)`);
+  const padLength = p[0]!;
+  if (padLength > p.length - 1 - fixed)
+    throw connErr('PROTOCOL_ERROR', `${type} Pad Length ${padLength} leaves no room in a ${p.length}-octet payload (RFC 9113 §6.1, §6.2, §6.6)`);
+  return [padLength, 1, p.length - padLength];
+}
+
+function requireStream(type: string, streamId: number): void {
+  if (streamId === 0) throw connErr('PROTOCOL_ERROR', `${type} frame on stream 0; it must be associated with a stream (RFC 9113 §6)`);
+}
+
+function requireConnection(type: string, streamId: number, section: string): void {
+  if (streamId !== 0) throw connErr('PROTOCOL_ERROR', `${type} frame on stream ${streamId}; it must be on stream 0 (RFC 9113 ${section})`);
+}
+
+function parseSettings(p: Uint8Array): Setting[] {
+  const settings: Setting[] = [];
+  for (let at = 0; at < p.length; at += 6) {
+    const id = (p[at]! << 8) | p[at + 1]!;
+    const value = readUint32(p, at + 2);
+    switch (id) {
+      case SettingId.ENABLE_PUSH:
+        if (value > 1) throw connErr('PROTOCOL_ERROR', `SETTINGS_ENABLE_PUSH must be 0 or 1, got ${value} (RFC 9113 §6.5.2)`);
+        break;
+      case SettingId.INITIAL_WINDOW_SIZE:
+        if (value > MAX_WINDOW_SIZE)
+          throw connErr('FLOW_CONTROL_ERROR', `SETTINGS_INITIAL_WINDOW_SIZE ${value} exceeds 2^31-1 (RFC 9113 §6.5.2)`);
+        break;
+      case SettingId.MAX_FRAME_SIZE:
+        if (value < MIN_MAX_FRAME_SIZE || value > MAX_MAX_FRAME_SIZE)
+          throw connErr('PROTOCOL_ERROR', `SETTINGS_MAX_FRAME_SIZE ${value} is outside 2^14..2^24-1 (RFC 9113 §6.5.2)`);
+        break;
+    }
+    settings.push({ id, value });
+  }
+  return settings;
+}
+
+/** Interpret one frame's payload; throws ConnectionError or StreamError for what the RFC forbids. */
+export function parseFramePayload(h: FrameHeader, p: Uint8Array): Frame {
+  const { flags, streamId } = h;
+  switch (h.type) {
+    case FrameType.DATA: {
+      requireStream('DATA', streamId);
+      const [padLength, start, end] = unpad('DATA', flags, p, 0);
+      const frame: Frame = { type: 'DATA', streamId, endStream: (flags & Flag.END_STREAM) !== 0, data: p.subarray(start, end) };
+      if (padLength !== undefined) frame.padLength = padLength;
+      return frame;
+    }
+    case FrameType.HEADERS: {
+      requireStream('HEADERS', streamId);
+      const hasPriority = (flags & Flag.PRIORITY) !== 0;
+      const [padLength, start, end] = unpad('HEADERS', flags, p, hasPriority ? 5 : 0);
+      const frame: Frame = {
+        type: 'HEADERS',
+        streamId,
+        endStream: (flags & Flag.END_STREAM) !== 0,
+        endHeaders: (flags & Flag.END_HEADERS) !== 0,
+        headerBlock: p.subarray(start + (hasPriority ? 5 : 0), end),
+      };
+      if (padLength !== undefined) frame.padLength = padLength;
+      if (hasPriority) frame.priority = readPriority(p, start);
+      return frame;
+    }
+    case FrameType.PRIORITY:
+      requireStream('PRIORITY', streamId);
+      if (p.length !== 5) throw new StreamError(streamId, 'FRAME_SIZE_ERROR', `PRIORITY length must be 5, got ${p.length} (RFC 9113 §6.3)`);
+      return { type: 'PRIORITY', streamId, priority: readPriority(p, 0) };
+    case FrameType.RST_STREAM:
+      requireStream('RST_STREAM', streamId);
+      if (p.length !== 4) throw connErr('FRAME_SIZE_ERROR', `RST_STREAM length must be 4, got ${p.length} (RFC 9113 §6.4)`);
+      return { type: 'RST_STREAM', streamId, errorCode: readUint32(p, 0) };
+    case FrameType.SETTINGS: {
+      requireConnection('SETTINGS', streamId, '§6.5');
+      const ack = (flags & Flag.ACK) !== 0;
+      if (ack && p.length !== 0) throw connErr('FRAME_SIZE_ERROR', `SETTINGS ACK must be empty, got ${p.length} octets (RFC 9113 §6.5)`);
+      if (p.length % 6 !== 0) throw connErr('FRAME_SIZE_ERROR', `SETTINGS length ${p.length} is not a multiple of 6 (RFC 9113 §6.5)`);
+      return { type: 'SETTINGS', streamId: 0, ack, settings: parseSettings(p) };
+    }
+    case FrameType.PUSH_PROMISE: {
+      requireStream('PUSH_PROMISE', streamId);
+      const [padLength, start, end] = unpad('PUSH_PROMISE', flags, p, 4);
+      const promisedStreamId = readUint32(p, start) & MAX_STREAM_ID;
+      if (promisedStreamId === 0 || promisedStreamId % 2 !== 0)
+        throw connErr('PROTOCOL_ERROR', `PUSH_PROMISE promises stream ${promisedStreamId}; servers promise non-zero even ids (RFC 9113 §5.1.1, §6.6)`);
+      const frame: Frame = {
+        type: 'PUSH_PROMISE',
+        streamId,
+        endHeaders: (flags & Flag.END_HEADERS) !== 0,
+        promisedStreamId,
+        headerBlock: p.subarray(start + 4, end),
+      };
+      if (padLength !== undefined) frame.padLength = padLength;
+      return frame;
+    }
+    case FrameType.PING:
+      requireConnection('PING', streamId, '§6.7');
+      if (p.length !== 8) throw connErr('FRAME_SIZE_ERROR', `PING length must be 8, got ${p.length} (RFC 9113 §6.7)`);
+      return { type: 'PING', streamId: 0, ack: (flags & Flag.ACK) !== 0, data: p };
+    case FrameType.GOAWAY:
+      requireConnection('GOAWAY', streamId, '§6.8');
+      if (p.length < 8) throw connErr('FRAME_SIZE_ERROR', `GOAWAY needs at least 8 octets, got ${p.length} (RFC 9113 §6.8)`);
+      return {
+        type: 'GOAWAY',
+        streamId: 0,
+        lastStreamId: readUint32(p, 0) & MAX_STREAM_ID,
+        errorCode: readUint32(p, 4),
+        debugData: p.subarray(8),
+      };
+    case FrameType.WINDOW_UPDATE: {
+      if (p.length !== 4) throw connErr('FRAME_SIZE_ERROR', `WINDOW_UPDATE length must be 4, got ${p.length} (RFC 9113 §6.9)`);
+      const windowSizeIncrement = readUint32(p, 0) & MAX_WINDOW_SIZE;
+      if (windowSizeIncrement === 0) {
+        const msg = `WINDOW_UPDATE increment of 0 on stream ${streamId} (RFC 9113 §6.9)`;
+        throw streamId === 0 ? connErr('PROTOCOL_ERROR', msg) : new StreamError(streamId, 'PROTOCOL_ERROR', msg);
+      }
+      return { type: 'WINDOW_UPDATE', streamId, windowSizeIncrement };
+    }
+    case FrameType.CONTINUATION:
+      requireStream('CONTINUATION', streamId);
+      return { type: 'CONTINUATION', streamId, endHeaders: (flags & Flag.END_HEADERS) !== 0, headerBlock: p };
+    default:
+      // §4.1, §5.5: unknown types are passed up to be ignored, never rejected.
+      return { type: 'UNKNOWN', frameType: h.type, flags, streamId, payload: p };
+  }
+}
+
+/**
+ * Decode a byte string that holds only whole frames. Throws on the first
+ * error, and a ConnectionError if the bytes end inside a frame.
+ */
+export function decodeFrames(bytes: Uint8Array, options?: DecoderOptions): Frame[] {
+  const decoder = new FrameDecoder(options);
+  decoder.push(bytes);
+  const frames = [...decoder.frames()];
+  if (decoder.bufferedBytes > 0)
+    throw new ConnectionError('FRAME_SIZE_ERROR', `input ends inside a frame: ${decoder.bufferedBytes} octets left over`);
+  return frames;
+}
+
+/** Decode exactly one frame from a byte string holding exactly one. */
+export function decodeFrame(bytes: Uint8Array, options?: DecoderOptions): Frame {
+  const frames = decodeFrames(bytes, options);
+  if (frames.length !== 1) throw new RangeError(`expected exactly one frame, got ${frames.length}`);
+  return frames[0]!;
+}

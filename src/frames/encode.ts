@@ -1,0 +1,377 @@
+// Frame -> bytes (RFC 9113 §4.1, §6). By default the encoder refuses any
+// frame the RFC forbids a sender to write; `allowIllegal` lifts the semantic
+// rules for tests and teaching, and encodeRawFrame writes any 9-octet header.
+
+import {
+  Flag,
+  FRAME_HEADER_LENGTH,
+  FrameType,
+  MAX_MAX_FRAME_SIZE,
+  MAX_STREAM_ID,
+  MAX_UINT32,
+  MAX_WINDOW_SIZE,
+  MIN_MAX_FRAME_SIZE,
+  SettingId,
+} from './constants.js';
+import type { Frame, PriorityFields } from './frame.js';
+
+/** Misuse of the encoder: the frame given cannot or must not be written. */
+export class FrameEncodeError extends Error {
+  override readonly name = 'FrameEncodeError';
+}
+
+export interface EncodeOptions {
+  /** The peer's SETTINGS_MAX_FRAME_SIZE; payloads above it are refused. Default 16,384 (§4.2). */
+  maxFrameSize?: number;
+  /**
+   * Write frames the RFC forbids (stream 0 on DATA, bad SETTINGS values, a
+   * zero WINDOW_UPDATE...). Only what the wire format cannot hold is still
+   * refused. For tests and demonstrations; never use it to talk to a peer.
+   */
+  allowIllegal?: boolean;
+}
+
+/** A frame header with any bits at all, for writing malformed frames on purpose. */
+export interface RawFrame {
+  type: number;
+  flags: number;
+  streamId: number;
+  payload: Uint8Array;
+  /** Set the reserved bit before the stream id (§4.1 says senders leave it 0). */
+  reservedBit?: boolean;
+  /** Claim this length in the header instead of payload.length. */
+  length?: number;
+}
+
+const PRIORITY_LENGTH = 5;
+
+/** Octets the frame's payload will take on the wire (padding included). */
+export function payloadLength(frame: Frame): number {
+  const pad = 'padLength' in frame && frame.padLength !== undefined ? 1 + frame.padLength : 0;
+  switch (frame.type) {
+    case 'DATA':
+      return pad + frame.data.length;
+    case 'HEADERS':
+      return pad + (frame.priority ? PRIORITY_LENGTH : 0) + frame.headerBlock.length;
+    case 'PRIORITY':
+      return PRIORITY_LENGTH;
+    case 'RST_STREAM':
+      return 4;
+    case 'SETTINGS':
+      return 6 * frame.settings.length;
+    case 'PUSH_PROMISE':
+      return pad + 4 + frame.headerBlock.length;
+    case 'PING':
+      return frame.data.length;
+    case 'GOAWAY':
+      return 8 + frame.debugData.length;
+    case 'WINDOW_UPDATE':
+      return 4;
+    case 'CONTINUATION':
+      return frame.headerBlock.length;
+    case 'UNKNOWN':
+      return frame.payload.length;
+  }
+}
+
+/** The flags octet the frame's fields imply. */
+export function frameFlags(frame: Frame): number {
+  switch (frame.type) {
+    case 'DATA':
+      return (frame.endStream ? Flag.END_STREAM : 0) | (frame.padLength !== undefined ? Flag.PADDED : 0);
+    case 'HEADERS':
+      return (
+        (frame.endStream ? Flag.END_STREAM : 0) |
+        (frame.endHeaders ? Flag.END_HEADERS : 0) |
+        (frame.padLength !== undefined ? Flag.PADDED : 0) |
+        (frame.priority ? Flag.PRIORITY : 0)
+      );
+    case 'SETTINGS':
+    case 'PING':
+      return frame.ack ? Flag.ACK : 0;
+    case 'PUSH_PROMISE':
+      return (frame.endHeaders ? Flag.END_HEADERS : 0) | (frame.padLength !== undefined ? Flag.PADDED : 0);
+    case 'CONTINUATION':
+      return frame.endHeaders ? Flag.END_HEADERS : 0;
+    case 'UNKNOWN':
+      return frame.flags;
+    default:
+      return 0;
+  }
+}
+
+export function frameTypeCode(frame: Frame): number {
+  return frame.type === 'UNKNOWN' ? frame.frameType : FrameType[frame.type];
+}
+
+function fail(frame: Frame, why: string): never {
+  throw new FrameEncodeError(`cannot encode ${frame.type} frame: ${why}`);
+}
+
+const isUint = (v: unknown, max: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+
+/** What the wire format itself cannot carry: checked even with allowIllegal. */
+function checkRepresentable(frame: Frame, length: number): void {
+  if (!isUint(frame.streamId, MAX_STREAM_ID)) fail(frame, `stream id ${frame.streamId} is not an integer in 0..2^31-1`);
+  if (length > MAX_MAX_FRAME_SIZE) fail(frame, `payload of ${length} octets exceeds the 24-bit length field`);
+  if ('padLength' in frame && frame.padLength !== undefined && !isUint(frame.padLength, 255))
+    fail(frame, `padLength ${frame.padLength} is not an integer in 0..255`);
+  switch (frame.type) {
+    case 'HEADERS':
+    case 'PRIORITY':
+      if (frame.priority) checkPriorityRepresentable(frame, frame.priority);
+      break;
+    case 'RST_STREAM':
+    case 'GOAWAY':
+      if (!isUint(frame.errorCode, MAX_UINT32)) fail(frame, `error code ${frame.errorCode} is not a 32-bit unsigned integer`);
+      if (frame.type === 'GOAWAY' && !isUint(frame.lastStreamId, MAX_STREAM_ID))
+        fail(frame, `last stream id ${frame.lastStreamId} is not an integer in 0..2^31-1`);
+      break;
+    case 'SETTINGS':
+      for (const s of frame.settings) {
+        if (!isUint(s.id, 0xffff)) fail(frame, `setting id ${s.id} is not a 16-bit unsigned integer`);
+        if (!isUint(s.value, MAX_UINT32)) fail(frame, `setting 0x${s.id.toString(16)} value ${s.value} is not a 32-bit unsigned integer`);
+      }
+      break;
+    case 'PUSH_PROMISE':
+      if (!isUint(frame.promisedStreamId, MAX_STREAM_ID))
+        fail(frame, `promised stream id ${frame.promisedStreamId} is not an integer in 0..2^31-1`);
+      break;
+    case 'WINDOW_UPDATE':
+      if (!isUint(frame.windowSizeIncrement, MAX_WINDOW_SIZE))
+        fail(frame, `window size increment ${frame.windowSizeIncrement} is not an integer in 0..2^31-1`);
+      break;
+    case 'UNKNOWN':
+      if (!isUint(frame.frameType, 0xff)) fail(frame, `frame type ${frame.frameType} is not an octet`);
+      if (!isUint(frame.flags, 0xff)) fail(frame, `flags ${frame.flags} is not an octet`);
+      break;
+  }
+}
+
+function checkPriorityRepresentable(frame: Frame, p: PriorityFields): void {
+  if (!isUint(p.dependsOn, MAX_STREAM_ID)) fail(frame, `stream dependency ${p.dependsOn} is not an integer in 0..2^31-1`);
+  if (!Number.isInteger(p.weight) || p.weight < 1 || p.weight > 256) fail(frame, `weight ${p.weight} is not an integer in 1..256`);
+}
+
+/** The rules of RFC 9113 a sender must follow that one frame can break. */
+function checkLegal(frame: Frame, length: number, maxFrameSize: number): void {
+  if (length > maxFrameSize)
+    fail(frame, `payload of ${length} octets exceeds the peer's SETTINGS_MAX_FRAME_SIZE ${maxFrameSize} (RFC 9113 §4.2)`);
+  const needsStream = frame.type !== 'SETTINGS' && frame.type !== 'PING' && frame.type !== 'GOAWAY';
+  if (frame.type === 'UNKNOWN' || frame.type === 'WINDOW_UPDATE') {
+    // Either is fine: WINDOW_UPDATE applies to the connection on stream 0 (§6.9).
+  } else if (needsStream && frame.streamId === 0) {
+    fail(frame, 'it must be sent on a stream, not stream 0 (RFC 9113 §6)');
+  } else if (!needsStream && frame.streamId !== 0) {
+    fail(frame, `it applies to the connection and must be sent on stream 0, not ${frame.streamId} (RFC 9113 §6)`);
+  }
+  switch (frame.type) {
+    case 'SETTINGS':
+      if (frame.ack && frame.settings.length > 0) fail(frame, 'a SETTINGS ACK must have an empty payload (RFC 9113 §6.5)');
+      for (const s of frame.settings) checkSettingValue(frame, s.id, s.value);
+      break;
+    case 'PUSH_PROMISE':
+      if (frame.promisedStreamId === 0 || frame.promisedStreamId % 2 !== 0)
+        fail(frame, `promised stream id ${frame.promisedStreamId} must be a non-zero even (server-initiated) id (RFC 9113 §5.1.1, §6.6)`);
+      break;
+    case 'PING':
+      if (frame.data.length !== 8) fail(frame, `opaque data must be exactly 8 octets, got ${frame.data.length} (RFC 9113 §6.7)`);
+      break;
+    case 'WINDOW_UPDATE':
+      if (frame.windowSizeIncrement === 0) fail(frame, 'the increment must be 1..2^31-1, not 0 (RFC 9113 §6.9)');
+      break;
+    case 'HEADERS':
+    case 'PRIORITY':
+      if (frame.priority && frame.priority.dependsOn === frame.streamId)
+        fail(frame, `stream ${frame.streamId} cannot depend on itself (RFC 7540 §5.3.1)`);
+      break;
+    case 'UNKNOWN':
+      if (frame.frameType <= FrameType.CONTINUATION)
+        fail(frame, `type 0x${frame.frameType.toString(16)} is a defined frame type; use its own variant`);
+      break;
+  }
+}
+
+function checkSettingValue(frame: Frame, id: number, value: number): void {
+  switch (id) {
+    case SettingId.ENABLE_PUSH:
+      if (value > 1) fail(frame, `SETTINGS_ENABLE_PUSH must be 0 or 1, got ${value} (RFC 9113 §6.5.2)`);
+      break;
+    case SettingId.INITIAL_WINDOW_SIZE:
+      if (value > MAX_WINDOW_SIZE) fail(frame, `SETTINGS_INITIAL_WINDOW_SIZE ${value} exceeds 2^31-1 (RFC 9113 §6.5.2)`);
+      break;
+    case SettingId.MAX_FRAME_SIZE:
+      if (value < MIN_MAX_FRAME_SIZE || value > MAX_MAX_FRAME_SIZE)
+        fail(frame, `SETTINGS_MAX_FRAME_SIZE ${value} is outside 2^14..2^24-1 (RFC 9113 §6.5.2)`);
+      break;
+  }
+}
+
+function writeHeader(buf: Uint8Array, length: number, type: number, flags: number, streamId: number, reserved: boolean): void {
+  buf[0] = length >>> 16;
+  buf[1] = (length >>> 8) & 0xff;
+  buf[2] = length & 0xff;
+  buf[3] = type;
+  buf[4] = flags;
+  writeUint32(buf, 5, (streamId & MAX_STREAM_ID) | (reserved ? 0x80000000 : 0));
+}
+
+function writeUint32(buf: Uint8Array, at: number, v: number): void {
+  buf[at] = v >>> 24;
+  buf[at + 1] = (v >>> 16) & 0xff;
+  buf[at + 2] = (v >>> 8) & 0xff;
+  buf[at + 3] = v & 0xff;
+}
+
+function writePriority(buf: Uint8Array, at: number, p: PriorityFields): void {
+  writeUint32(buf, at, (p.dependsOn & MAX_STREAM_ID) | (p.exclusive ? 0x80000000 : 0));
+  buf[at + 4] = p.weight - 1;
+}
+
+/** The octets between the header and the body: pad length, priority, ids, codes. */
+function prefixLength(frame: Frame): number {
+  const pad = 'padLength' in frame && frame.padLength !== undefined ? 1 : 0;
+  switch (frame.type) {
+    case 'HEADERS':
+      return pad + (frame.priority ? PRIORITY_LENGTH : 0);
+    case 'PUSH_PROMISE':
+      return pad + 4;
+    case 'DATA':
+      return pad;
+    case 'GOAWAY':
+      return 8;
+    case 'CONTINUATION':
+    case 'PING':
+    case 'UNKNOWN':
+      return 0;
+    default:
+      return payloadLength(frame); // fixed-size control frames are all prefix
+  }
+}
+
+/** The variable-length part, written as is (not copied by encodeFrameParts). */
+function frameBody(frame: Frame): Uint8Array | undefined {
+  switch (frame.type) {
+    case 'DATA':
+      return frame.data;
+    case 'HEADERS':
+    case 'PUSH_PROMISE':
+    case 'CONTINUATION':
+      return frame.headerBlock;
+    case 'GOAWAY':
+      return frame.debugData;
+    case 'PING':
+      return frame.data;
+    case 'UNKNOWN':
+      return frame.payload;
+    default:
+      return undefined;
+  }
+}
+
+function writePrefix(frame: Frame, buf: Uint8Array, at: number): void {
+  if ('padLength' in frame && frame.padLength !== undefined) buf[at++] = frame.padLength;
+  switch (frame.type) {
+    case 'HEADERS':
+      if (frame.priority) writePriority(buf, at, frame.priority);
+      break;
+    case 'PRIORITY':
+      writePriority(buf, at, frame.priority);
+      break;
+    case 'RST_STREAM':
+      writeUint32(buf, at, frame.errorCode);
+      break;
+    case 'SETTINGS':
+      for (const s of frame.settings) {
+        buf[at] = s.id >>> 8;
+        buf[at + 1] = s.id & 0xff;
+        writeUint32(buf, at + 2, s.value);
+        at += 6;
+      }
+      break;
+    case 'PUSH_PROMISE':
+      writeUint32(buf, at, frame.promisedStreamId & MAX_STREAM_ID);
+      break;
+    case 'GOAWAY':
+      writeUint32(buf, at, frame.lastStreamId & MAX_STREAM_ID);
+      writeUint32(buf, at + 4, frame.errorCode);
+      break;
+    case 'WINDOW_UPDATE':
+      writeUint32(buf, at, frame.windowSizeIncrement & MAX_WINDOW_SIZE);
+      break;
+    default:
+      break;
+  }
+}
+
+function prepare(frame: Frame, options: EncodeOptions | undefined): number {
+  const length = payloadLength(frame);
+  checkRepresentable(frame, length);
+  if (!options?.allowIllegal) {
+    const max = options?.maxFrameSize ?? MIN_MAX_FRAME_SIZE;
+    checkLegal(frame, length, max);
+  }
+  return length;
+}
+
+/**
+ * Encode a frame as the list of buffers to write, in order: the 9-octet
+ * header with the fixed fields, then the body (the caller's own bytes, not
+ * copied), then padding. Suited to socket.cork()/writev.
+ */
+export function encodeFrameParts(frame: Frame, options?: EncodeOptions): Uint8Array[] {
+  const length = prepare(frame, options);
+  const prefix = prefixLength(frame);
+  const head = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + prefix);
+  writeHeader(head, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
+  writePrefix(frame, head, FRAME_HEADER_LENGTH);
+  const parts: Uint8Array[] = [head];
+  const body = frameBody(frame);
+  if (body && body.length > 0) parts.push(body);
+  const pad = 'padLength' in frame ? frame.padLength : undefined;
+  if (pad) parts.push(Buffer.alloc(pad));
+  return parts;
+}
+
+/** Encode a frame into one new buffer (header, payload and zeroed padding). */
+export function encodeFrame(frame: Frame, options?: EncodeOptions): Buffer {
+  const length = prepare(frame, options);
+  const prefix = prefixLength(frame);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
+  writeHeader(out, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
+  writePrefix(frame, out, FRAME_HEADER_LENGTH);
+  let at = FRAME_HEADER_LENGTH + prefix;
+  const body = frameBody(frame);
+  if (body) {
+    out.set(body, at);
+    at += body.length;
+  }
+  out.fill(0, at); // padding octets are zero (§6.1)
+  return out;
+}
+
+/** Encode several frames back to back into one buffer. */
+export function encodeFrames(frames: Iterable<Frame>, options?: EncodeOptions): Buffer {
+  return Buffer.concat([...frames].map((f) => encodeFrame(f, options)));
+}
+
+/**
+ * Write a frame header exactly as given, then the payload: any type, any
+ * flags, the reserved bit, even a length that lies. The tool for sending
+ * malformed frames on purpose, like Go's Framer.WriteRawFrame.
+ */
+export function encodeRawFrame(raw: RawFrame): Buffer {
+  const length = raw.length ?? raw.payload.length;
+  const bad = (why: string): never => {
+    throw new FrameEncodeError(`cannot encode raw frame: ${why}`);
+  };
+  if (!isUint(length, MAX_MAX_FRAME_SIZE)) bad(`length ${length} does not fit the 24-bit length field`);
+  if (!isUint(raw.type, 0xff)) bad(`type ${raw.type} is not an octet`);
+  if (!isUint(raw.flags, 0xff)) bad(`flags ${raw.flags} is not an octet`);
+  if (!isUint(raw.streamId, MAX_STREAM_ID)) bad(`stream id ${raw.streamId} is not an integer in 0..2^31-1`);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + raw.payload.length);
+  writeHeader(out, length, raw.type, raw.flags, raw.streamId, raw.reservedBit ?? false);
+  out.set(raw.payload, FRAME_HEADER_LENGTH);
+  return out;
+}

@@ -1,0 +1,3 @@
+// h2wire public API.
+export * from './frames/index.js';
+export * from './protocol-errors.js';
