@@ -30,6 +30,8 @@ export interface FrameHeader {
   streamId: number;
 }
 
+const EMPTY = new Uint8Array(0);
+
 const readUint32 = (b: Uint8Array, at: number): number =>
   ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 
@@ -79,7 +81,7 @@ export class FrameDecoder {
 
   /** Bytes received and not yet returned as frames. */
   get bufferedBytes(): number {
-    return this.#buffered;
+    return this.#buffered + (this.#header ? FRAME_HEADER_LENGTH : 0);
   }
 
   /** The error that stopped this decoder, if any. */
@@ -134,9 +136,9 @@ export class FrameDecoder {
 
   /** Remove n buffered bytes: a view when they lie in one chunk, else one copy. */
   #take(n: number, into?: Uint8Array): Uint8Array {
+    if (n === 0) return EMPTY;
     this.#buffered -= n;
     const first = this.#chunks[this.#head]!;
-    if (n === 0) return first.subarray(this.#offset, this.#offset);
     if (first.length - this.#offset >= n) {
       const view = first.subarray(this.#offset, this.#offset + n);
       this.#offset += n;

@@ -4,3 +4,4 @@ export type * from './frame.js';
 export * from './encode.js';
 export * from './decode.js';
 export * from './format.js';
+export * from './json.js';
