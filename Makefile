@@ -25,6 +25,7 @@ demo: build
 
 bench: build
 	node build/bench/frames.bench.js
+	node build/bench/hpack.bench.js
 
 clean:
 	rm -rf build node_modules

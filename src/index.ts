@@ -1,3 +1,4 @@
 // h2wire public API.
 export * from './frames/index.js';
 export * from './protocol-errors.js';
+export * from './hpack/index.js';

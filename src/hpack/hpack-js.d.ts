@@ -1,0 +1,85 @@
+// Types for the part of hpack.js 2.1.6 that h2wire uses (the package ships
+// none). Only files in src/hpack import it, and none of these types appears
+// in h2wire's public types.
+
+declare module 'hpack.js' {
+  import type { Buffer } from 'node:buffer';
+
+  namespace hpack {
+    interface TableOptions {
+      /** The limit hpack.js reads. Its README's `size` is ignored (no limit at all). */
+      maxSize: number;
+    }
+
+    /** A field as the compressor takes it. Strings are octet strings: one char per octet. */
+    interface CompressorField {
+      name: string;
+      value: string;
+      /** Literal never indexed (RFC 7541 §6.2.3); also skips every table lookup. */
+      neverIndex?: boolean;
+      /** false: raw string literals; otherwise both strings are Huffman-coded. */
+      huffman?: boolean;
+      /** false: literal without indexing instead of incremental indexing. */
+      incremental?: boolean;
+    }
+
+    /** A field as the decompressor emits it; strings hold one char per octet. */
+    interface DecompressorField {
+      name: string;
+      value: string;
+      neverIndex: boolean;
+    }
+
+    /** Internal state, read only for introspection (`_table`, not part of its API). */
+    interface TableEntry {
+      name: string;
+      value: string;
+      nameSize: number;
+      totalSize: number;
+    }
+    interface Table {
+      /** Oldest entry first. */
+      readonly dynamic: readonly TableEntry[];
+      readonly size: number;
+      readonly maxSize: number;
+    }
+
+    /** A readable-stream Duplex: write() a field array, read() the block. */
+    interface Compressor {
+      write(fields: CompressorField[]): boolean;
+      /** Everything buffered since the last read, or null. */
+      read(): Buffer | null;
+      /** Sets the table's maximum size; writes a size update only when it equals the `maxSize` option. */
+      updateTableSize(size: number): void;
+      readonly _table: Table;
+    }
+
+    /** A readable-stream Duplex: write() block bytes, execute(), read() fields one by one. */
+    interface Decompressor {
+      write(chunk: Buffer): boolean;
+      /** Decodes everything written; a failure is emitted as 'error', not thrown. */
+      execute(): void;
+      read(): DecompressorField | null;
+      updateTableSize(size: number): void;
+      on(event: 'error', listener: (error: unknown) => void): this;
+      readonly _table: Table;
+    }
+
+    interface StaticEntry {
+      name: string;
+      value: string;
+      nameSize: number;
+      totalSize: number;
+    }
+  }
+
+  const hpack: {
+    compressor: { create(options: { table: hpack.TableOptions }): hpack.Compressor };
+    decompressor: { create(options: { table: hpack.TableOptions }): hpack.Decompressor };
+    /** RFC 7541 Appendix A, index 1 first. */
+    'static-table': { table: readonly hpack.StaticEntry[] };
+    /** RFC 7541 Appendix B, per symbol 0..256: [code length in bits, code]. */
+    huffman: { encode: ReadonlyArray<readonly [number, number]> };
+  };
+  export = hpack;
+}
