@@ -1,0 +1,910 @@
+// The HTTP/2 endpoint: pure protocol logic, no I/O. Bytes go in through
+// receive(), events come out of it; the application acts through methods
+// (respond, sendData, push, request, ...) and takes the bytes to write with
+// takeOutput(). Time, where it matters, is passed in.
+//
+// Where each rule lives: frame syntax in src/frames/decode.ts, stream states
+// in stream-states.ts, windows in flow-control.ts, push permission in
+// push-rules.ts, field blocks in header-block-assembly.ts, HTTP message rules
+// in message-rules.ts. This file routes frames between them and turns
+// protocol errors into GOAWAY / RST_STREAM, in #fail().
+
+import { CLIENT_PREFACE, ErrorCode, MAX_STREAM_ID, MAX_WINDOW_SIZE, SettingId } from '../frames/constants.js';
+import { FrameDecoder } from '../frames/decode.js';
+import { payloadLength } from '../frames/encode.js';
+import type {
+  ContinuationFrame,
+  DataFrame,
+  Frame,
+  GoawayFrame,
+  HeadersFrame,
+  PingFrame,
+  PriorityFrame,
+  PushPromiseFrame,
+  RstStreamFrame,
+  SettingsFrame,
+  WindowUpdateFrame,
+} from '../frames/frame.js';
+import { ConnectionError, StreamError } from '../protocol-errors.js';
+import { HpackDecodeError } from '../hpack/errors.js';
+import { HpackDecoder } from '../hpack/decoder.js';
+import { HpackEncoder } from '../hpack/encoder.js';
+import type { HeaderField, HeaderList } from '../hpack/header-list.js';
+import type { EndpointEvent } from './events.js';
+import { ReceiveWindow, SendWindow } from './flow-control.js';
+import { HeaderBlockAssembly } from './header-block-assembly.js';
+import { checkPushedRequest, checkReceivedFields, contentLength } from './message-rules.js';
+import { type FrameHook, OutboundQueue } from './outbound.js';
+import { PushError, pushRefusal } from './push-rules.js';
+import { applySettings, INITIAL_SETTINGS, type Settings, settingsDiff } from './settings.js';
+import { Stream } from './stream.js';
+import { isActive, isClosed, isViolation, onReceive, onSend, type StreamEvent, type StreamState } from './stream-states.js';
+
+export type Role = 'server' | 'client';
+
+export interface EndpointLimits {
+  /** Octets of one field block, over all its frames (RFC 9113 §6.10). Default 65,536 + 16,384. */
+  maxHeaderBlockBytes: number;
+  /** CONTINUATION frames in one field block. Default 32. */
+  maxContinuations: number;
+  /** Closed streams remembered, to tell "recently closed" from "never opened" (§5.1). Default 256. */
+  closedStreamsRemembered: number;
+  /** Our dynamic table size for encoding, capped by the peer's SETTINGS_HEADER_TABLE_SIZE. Default 4,096. */
+  encoderTableSize: number;
+  /** Fields in one received header list (an HPACK bomb bound). Default 128. */
+  maxFieldCount: number;
+}
+
+export interface EndpointOptions {
+  role: Role;
+  /** Settings we advertise (RFC 9113 §6.5.2). Defaults: MAX_CONCURRENT_STREAMS 100, MAX_HEADER_LIST_SIZE 65,536. */
+  settings?: Partial<Settings>;
+  /** The connection-level receive window we keep open (§6.9.2: only WINDOW_UPDATE can set it). Default 1 MiB. */
+  connectionWindowSize?: number;
+  limits?: Partial<EndpointLimits>;
+  /** Sees every frame received and sent, in order. */
+  onFrame?: FrameHook;
+}
+
+/** Misuse of the endpoint's API by the application (never caused by the peer). */
+export class EndpointUsageError extends Error {
+  override readonly name = 'EndpointUsageError';
+}
+
+export const DEFAULT_LOCAL_SETTINGS: Readonly<Settings> = {
+  ...INITIAL_SETTINGS,
+  maxConcurrentStreams: 100,
+  maxHeaderListSize: 65536,
+};
+
+const DEFAULT_LIMITS: EndpointLimits = {
+  maxHeaderBlockBytes: 65536 + 16384,
+  maxContinuations: 32,
+  closedStreamsRemembered: 256,
+  encoderTableSize: 4096,
+  maxFieldCount: 128,
+};
+
+const SHUTDOWN_PING = new Uint8Array([0x68, 0x32, 0x77, 0x2d, 0x62, 0x79, 0x65, 0x21]); // "h2w-bye!"
+
+export class Http2Endpoint {
+  readonly role: Role;
+  readonly #limits: EndpointLimits;
+  readonly #decoder = new FrameDecoder();
+  readonly #out: OutboundQueue;
+  readonly #blocks: HeaderBlockAssembly;
+  readonly #encoder: HpackEncoder;
+  readonly #fieldDecoder: HpackDecoder;
+  readonly #hook: FrameHook | undefined;
+
+  #prefaceSeen = 0; // server: octets of the client preface matched so far
+  #peerSettingsSeen = false;
+  #local: Settings = { ...INITIAL_SETTINGS }; // ours, in force (acknowledged)
+  readonly #localPending: Settings[] = []; // ours, sent and not yet acknowledged
+  #localWanted: Settings;
+  #peer: Settings = { ...INITIAL_SETTINGS };
+
+  readonly #streams = new Map<number, Stream>();
+  readonly #closedOrder: number[] = [];
+  readonly #ready = new Set<Stream>(); // streams with queued output
+  #lastPeerStreamId = 0; // highest stream id the peer opened or promised
+  #nextLocalStreamId: number;
+  #activeLocal = 0; // our streams counting against the peer's MAX_CONCURRENT_STREAMS
+  #activePeer = 0; // the peer's streams counting against ours
+
+  readonly #connSend = new SendWindow(INITIAL_SETTINGS.initialWindowSize);
+  readonly #connRecv = new ReceiveWindow(INITIAL_SETTINGS.initialWindowSize);
+
+  #events: EndpointEvent[] = [];
+  #goawaySent: { lastStreamId: number; final: boolean } | undefined;
+  #goawayReceived: GoawayFrame | undefined;
+  #closedBy: ConnectionError | undefined;
+
+  constructor(options: EndpointOptions) {
+    this.role = options.role;
+    this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#hook = options.onFrame;
+    this.#out = new OutboundQueue(() => this.#peer.maxFrameSize, this.#hook);
+    this.#blocks = new HeaderBlockAssembly({ maxBlockBytes: this.#limits.maxHeaderBlockBytes, maxContinuations: this.#limits.maxContinuations });
+    this.#nextLocalStreamId = this.role === 'client' ? 1 : 2;
+    this.#localWanted = { ...DEFAULT_LOCAL_SETTINGS, ...options.settings };
+    if (this.role === 'server') this.#localWanted.enablePush = INITIAL_SETTINGS.enablePush; // §6.5.2: servers never send 1
+    this.#encoder = new HpackEncoder({ maxTableSize: this.#limits.encoderTableSize });
+    this.#fieldDecoder = new HpackDecoder({
+      maxTableSize: this.#local.headerTableSize,
+      maxHeaderListSize: this.#localWanted.maxHeaderListSize,
+      maxFieldCount: this.#limits.maxFieldCount,
+    });
+
+    // §3.4: the client sends the preface; both sides send SETTINGS first.
+    if (this.role === 'client') this.#out.pushBytes(CLIENT_PREFACE);
+    this.#sendSettings(this.#localWanted);
+    const connWindow = options.connectionWindowSize ?? 1 << 20;
+    const increment = this.#connRecv.grow(Math.min(connWindow, MAX_WINDOW_SIZE));
+    if (increment > 0) this.#out.push({ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: increment });
+  }
+
+  // ---- inspection --------------------------------------------------------
+
+  /** Settings we advertised that the peer has acknowledged. */
+  get localSettings(): Readonly<Settings> {
+    return this.#local;
+  }
+
+  get peerSettings(): Readonly<Settings> {
+    return this.#peer;
+  }
+
+  /** The connection error that ended this endpoint, if any. */
+  get closedBy(): ConnectionError | undefined {
+    return this.#closedBy;
+  }
+
+  /** Ended by a connection error, or shut down with no stream left: the socket can close. */
+  get finished(): boolean {
+    if (this.#closedBy) return true;
+    const goingAway = (this.#goawaySent?.final ?? false) || this.#goawayReceived !== undefined;
+    return goingAway && this.#activeLocal + this.#activePeer === 0 && this.#reservedCount() === 0;
+  }
+
+  streamState(id: number): StreamState | undefined {
+    return this.#streams.get(id)?.state;
+  }
+
+  /** Octets held for this connection: undecoded input, unsent output, queued DATA, partial field blocks. */
+  get bufferedBytes(): number {
+    let queued = 0;
+    for (const s of this.#ready) queued += s.queuedBytes;
+    return this.#decoder.bufferedBytes + this.#out.bytes + queued + this.#blocks.bufferedBytes;
+  }
+
+  /** The stream's and connection's send windows (what DATA may be sent now). */
+  sendWindow(streamId: number): { stream: number; connection: number } | undefined {
+    const s = this.#streams.get(streamId);
+    return s && { stream: s.send.size, connection: this.#connSend.size };
+  }
+
+  /** DATA octets queued on a stream and not yet sent. */
+  queuedBytes(streamId: number): number {
+    return this.#streams.get(streamId)?.queuedBytes ?? 0;
+  }
+
+  // ---- input -------------------------------------------------------------
+
+  /**
+   * Process received bytes (any chunking). Returns the events they caused.
+   * Never throws because of what the peer sent: a protocol error becomes a
+   * GOAWAY or RST_STREAM in the output and an event here.
+   */
+  receive(bytes: Uint8Array): EndpointEvent[] {
+    if (this.#closedBy) return this.takeEvents();
+    try {
+      const rest = this.role === 'server' ? this.#matchPreface(bytes) : bytes;
+      this.#decoder.push(rest);
+      for (;;) {
+        let frame: Frame | null;
+        try {
+          frame = this.#decoder.next();
+        } catch (e) {
+          if (e instanceof StreamError) {
+            this.#streamError(e);
+            continue;
+          }
+          throw e;
+        }
+        if (!frame) break;
+        this.#hook?.('in', frame);
+        this.#dispatch(frame);
+        if (this.#closedBy) break;
+      }
+    } catch (e) {
+      this.#fail(e);
+    }
+    return this.takeEvents();
+  }
+
+  /** Events raised outside receive() (e.g. 'writable' while producing output). */
+  takeEvents(): EndpointEvent[] {
+    const events = this.#events;
+    this.#events = [];
+    return events;
+  }
+
+  #matchPreface(bytes: Uint8Array): Uint8Array {
+    if (this.#prefaceSeen === CLIENT_PREFACE.length) return bytes;
+    const n = Math.min(bytes.length, CLIENT_PREFACE.length - this.#prefaceSeen);
+    for (let i = 0; i < n; i++) {
+      if (bytes[i] !== CLIENT_PREFACE[this.#prefaceSeen + i])
+        throw new ConnectionError('PROTOCOL_ERROR', 'invalid connection preface: expected "PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" (RFC 9113 §3.4)');
+    }
+    this.#prefaceSeen += n;
+    return bytes.subarray(n);
+  }
+
+  #dispatch(frame: Frame): void {
+    if (!this.#peerSettingsSeen && (frame.type !== 'SETTINGS' || frame.ack))
+      throw new ConnectionError('PROTOCOL_ERROR', `the peer's connection preface must start with a SETTINGS frame, got ${frame.type} (RFC 9113 §3.4)`);
+    this.#blocks.check(frame.type, frame.streamId);
+    switch (frame.type) {
+      case 'DATA':
+        return this.#onData(frame);
+      case 'HEADERS':
+      case 'PUSH_PROMISE': {
+        const done = this.#blocks.start(frame);
+        if (done) this.#onFieldBlock(done.first, done.block);
+        return;
+      }
+      case 'CONTINUATION':
+        return this.#onContinuation(frame);
+      case 'PRIORITY':
+        return this.#onPriority(frame);
+      case 'RST_STREAM':
+        return this.#onRstStream(frame);
+      case 'SETTINGS':
+        return this.#onSettings(frame);
+      case 'PING':
+        return this.#onPing(frame);
+      case 'GOAWAY':
+        return this.#onGoaway(frame);
+      case 'WINDOW_UPDATE':
+        return this.#onWindowUpdate(frame);
+      case 'UNKNOWN':
+        return; // §5.5: ignored
+    }
+  }
+
+  #onContinuation(frame: ContinuationFrame): void {
+    const done = this.#blocks.continue(frame);
+    if (done) this.#onFieldBlock(done.first, done.block);
+  }
+
+  /** Does this id belong to streams the peer initiates? (§5.1.1: clients odd, servers even.) */
+  #isPeerInitiated(id: number): boolean {
+    return (id % 2 === 1) === (this.role === 'server');
+  }
+
+  /**
+   * The state of a stream we have no record of: idle if it was never used,
+   * closed if its id was passed over or forgotten (§5.1.1).
+   */
+  #untrackedState(id: number): StreamState {
+    if (this.#isPeerInitiated(id)) {
+      // §6.8: after our final GOAWAY, new streams above its last id are ignored.
+      if (this.#goawaySent?.final && id > this.#goawaySent.lastStreamId) return 'closed_reset';
+      return id > this.#lastPeerStreamId ? 'idle' : 'closed';
+    }
+    return id >= this.#nextLocalStreamId ? 'idle' : 'closed';
+  }
+
+  /**
+   * Apply a received event to a stream per the §5.1 table. Returns the
+   * stream, or undefined if the frame is to be ignored. Throws the RFC's error.
+   */
+  #receiveOn(id: number, event: StreamEvent): Stream | undefined {
+    const stream = this.#streams.get(id);
+    const state = stream?.state ?? this.#untrackedState(id);
+    const t = onReceive(state, event);
+    if (isViolation(t)) {
+      const msg = `${t.why}; stream ${id} is ${state.replace('_', ' ')}`;
+      throw t.scope === 'connection' ? new ConnectionError(t.code, msg) : new StreamError(id, t.code, msg);
+    }
+    if (t === 'ignore' || !stream) return undefined;
+    this.#setState(stream, t);
+    return stream;
+  }
+
+  // ---- HEADERS, PUSH_PROMISE ----------------------------------------------
+
+  #decodeFields(block: Uint8Array): { fields: HeaderField[]; tooLarge: boolean } {
+    // Always decoded, even for a stream about to be refused: the HPACK
+    // dynamic table must stay in step with the peer's (§4.3).
+    try {
+      return { fields: this.#fieldDecoder.decode(block), tooLarge: false };
+    } catch (e) {
+      if (!(e instanceof HpackDecodeError)) throw e;
+      if (e.contextIntact) return { fields: [], tooLarge: true }; // a limit: this stream only (§10.5.1)
+      throw e.toConnectionError(); // COMPRESSION_ERROR (§4.3)
+    }
+  }
+
+  #onFieldBlock(first: HeadersFrame | PushPromiseFrame, block: Uint8Array): void {
+    const { fields, tooLarge } = this.#decodeFields(block);
+    if (first.type === 'PUSH_PROMISE') return this.#onPushPromise(first, fields, tooLarge);
+    const id = first.streamId;
+
+    let stream = this.#streams.get(id);
+    if (!stream) {
+      if (this.#isPeerInitiated(id) && this.role === 'client')
+        throw new ConnectionError('PROTOCOL_ERROR', `HEADERS on stream ${id}, which the server never promised (RFC 9113 §5.1)`);
+      if (this.#isPeerInitiated(id) && id <= this.#lastPeerStreamId)
+        throw new ConnectionError('PROTOCOL_ERROR', `HEADERS on stream ${id}, not above the last stream ${this.#lastPeerStreamId} (RFC 9113 §5.1.1)`);
+      if (!this.#isPeerInitiated(id)) {
+        this.#receiveOn(id, 'recv_headers'); // throws the table's verdict for our own unused or closed ids
+        throw new ConnectionError('PROTOCOL_ERROR', `HEADERS from the client on even stream ${id} (RFC 9113 §5.1.1)`);
+      }
+      // A new request stream (server).
+      if (this.#goawaySent?.final && id > this.#goawaySent.lastStreamId) return; // §6.8: ignored
+      this.#lastPeerStreamId = id;
+      stream = this.#newStream(id);
+      if (this.#activePeer >= Math.min(this.#local.maxConcurrentStreams, this.#localWanted.maxConcurrentStreams)) {
+        this.#receiveOn(id, 'recv_headers'); // opened, then refused: the client may retry it (§8.7)
+        throw new StreamError(id, 'REFUSED_STREAM', `more than ${this.#localWanted.maxConcurrentStreams} concurrent streams (RFC 9113 §5.1.2)`);
+      }
+    }
+    const before = stream.state;
+    if (!this.#receiveOn(id, 'recv_headers')) return;
+    if (first.priority && first.priority.dependsOn === id)
+      throw new StreamError(id, 'PROTOCOL_ERROR', `stream ${id} depends on itself (RFC 7540 §5.3.1)`);
+    if (tooLarge) return this.#fieldListTooLarge(stream);
+    this.#onHeaders(stream, before, fields, first.endStream);
+  }
+
+  #onHeaders(stream: Stream, before: StreamState, fields: HeaderField[], endStream: boolean): void {
+    const id = stream.id;
+    const opening = this.role === 'server' ? before === 'idle' : !stream.finalResponse;
+    if (!opening) {
+      // A trailer section: it must end the stream (§8.1).
+      if (!endStream) throw new StreamError(id, 'PROTOCOL_ERROR', 'a second HEADERS without END_STREAM: trailers must end the stream (RFC 9113 §8.1)');
+      checkReceivedFields(id, 'trailers', fields);
+      this.#checkLength(stream, true);
+      this.#events.push({ type: 'trailers', streamId: id, headers: fields });
+      return this.#receiveEnd(stream);
+    }
+    if (this.role === 'server') {
+      checkReceivedFields(id, 'request', fields);
+      stream.expectedLength = contentLength(id, fields);
+      if (endStream) this.#checkLength(stream, true);
+      this.#events.push({ type: 'request', streamId: id, headers: fields, endStream });
+    } else {
+      const status = checkReceivedFields(id, before === 'reserved_remote' ? 'pushed-response' : 'response', fields, endStream);
+      if (status < 200) {
+        this.#events.push({ type: 'informational', streamId: id, headers: fields });
+        return;
+      }
+      stream.finalResponse = true;
+      stream.expectedLength = contentLength(id, fields);
+      if (endStream) this.#checkLength(stream, true);
+      this.#events.push({ type: 'response', streamId: id, headers: fields, endStream, pushed: id % 2 === 0 });
+    }
+    if (endStream) this.#receiveEnd(stream);
+  }
+
+  /** The peer's field list exceeded our SETTINGS_MAX_HEADER_LIST_SIZE (§10.5.1). */
+  #fieldListTooLarge(stream: Stream): void {
+    if (this.role === 'server' && !stream.headersSent && stream.state !== 'closed' && stream.state !== 'closed_reset') {
+      // Answer 431 (RFC 6585), then stop the upload without error (§8.1).
+      this.respond(stream.id, [{ name: ':status', value: '431' }], { endStream: true });
+      if (!isClosed(stream.state)) this.resetStream(stream.id, ErrorCode.NO_ERROR);
+      return;
+    }
+    throw new StreamError(stream.id, 'PROTOCOL_ERROR', `field section larger than SETTINGS_MAX_HEADER_LIST_SIZE ${this.#localWanted.maxHeaderListSize} (RFC 9113 §6.5.2)`);
+  }
+
+  #onPushPromise(frame: PushPromiseFrame, fields: HeaderField[], tooLarge: boolean): void {
+    if (this.role === 'server') throw new ConnectionError('PROTOCOL_ERROR', 'a client sent PUSH_PROMISE (RFC 9113 §8.4)');
+    if (!this.#local.enablePush)
+      throw new ConnectionError('PROTOCOL_ERROR', 'PUSH_PROMISE after we disabled push with SETTINGS_ENABLE_PUSH=0 (RFC 9113 §6.6)');
+    const parent = this.#streams.get(frame.streamId);
+    const parentState = parent?.state ?? this.#untrackedState(frame.streamId);
+    if (frame.streamId % 2 === 0 || (parentState !== 'open' && parentState !== 'half_closed_local' && parentState !== 'closed_reset'))
+      throw new ConnectionError('PROTOCOL_ERROR', `PUSH_PROMISE on stream ${frame.streamId}, which is ${parentState.replace('_', ' ')}: it must be a stream we opened (RFC 9113 §6.6)`);
+    const id = frame.promisedStreamId;
+    if (id <= this.#lastPeerStreamId)
+      throw new ConnectionError('PROTOCOL_ERROR', `PUSH_PROMISE promises stream ${id}, not above ${this.#lastPeerStreamId} (RFC 9113 §5.1.1)`);
+    this.#lastPeerStreamId = id;
+    const stream = this.#newStream(id);
+    stream.parentId = frame.streamId;
+    this.#receiveOn(id, 'recv_push_promise');
+    // §5.1: a promise on a stream we reset still reserves; we then refuse it.
+    if (parentState === 'closed_reset') return this.resetStream(id, ErrorCode.CANCEL);
+    if (tooLarge) throw new StreamError(id, 'PROTOCOL_ERROR', 'promised request larger than SETTINGS_MAX_HEADER_LIST_SIZE');
+    checkPushedRequest(id, fields);
+    this.#events.push({ type: 'push_promise', parentId: frame.streamId, promisedStreamId: id, headers: fields });
+  }
+
+  // ---- DATA ------------------------------------------------------------
+
+  #onData(frame: DataFrame): void {
+    const id = frame.streamId;
+    const flowLength = payloadLength(frame);
+    // §6.9: every DATA counts against the connection window, even one in error.
+    if (!this.#connRecv.receive(flowLength))
+      throw new ConnectionError('FLOW_CONTROL_ERROR', `DATA of ${flowLength} octets overruns the connection window of ${this.#connRecv.size} (RFC 9113 §6.9.1)`);
+    let stream: Stream | undefined;
+    try {
+      stream = this.#receiveOn(id, 'recv_data');
+    } catch (e) {
+      this.#creditConnection(flowLength);
+      throw e;
+    }
+    if (!stream) return this.#creditConnection(flowLength); // ignored: give the window back
+    if (!stream.recv.receive(flowLength)) {
+      this.#creditConnection(flowLength);
+      throw new StreamError(id, 'FLOW_CONTROL_ERROR', `DATA of ${flowLength} octets overruns stream ${id}'s window of ${stream.recv.size} (RFC 9113 §6.9.1)`);
+    }
+    // Padding is never seen by the application: credit it back at once.
+    const padding = flowLength - frame.data.length;
+    if (padding > 0) this.consume(id, padding);
+    stream.receivedLength += frame.data.length;
+    this.#checkLength(stream, frame.endStream);
+    if (frame.data.length > 0 || frame.endStream)
+      this.#events.push({ type: 'data', streamId: id, data: frame.data, endStream: frame.endStream, flowControlled: frame.data.length });
+    if (frame.endStream) this.#receiveEnd(stream);
+  }
+
+  /** §8.1.1: DATA must add up to content-length. */
+  #checkLength(stream: Stream, ended: boolean): void {
+    const expected = stream.expectedLength;
+    if (expected === undefined) return;
+    if (stream.receivedLength > expected || (ended && stream.receivedLength !== expected))
+      throw new StreamError(stream.id, 'PROTOCOL_ERROR', `content-length ${expected} but ${stream.receivedLength} octets of DATA${ended ? '' : ' so far'} (RFC 9113 §8.1.1)`);
+  }
+
+  #receiveEnd(stream: Stream): void {
+    this.#receiveOn(stream.id, 'recv_end_stream');
+  }
+
+  /**
+   * The application has consumed n octets of a stream's DATA: give the
+   * window back to the peer (batched, §6.9). Unknown or closed streams still
+   * credit the connection window.
+   */
+  consume(streamId: number, n: number): void {
+    if (n <= 0 || this.#closedBy) return;
+    this.#creditConnection(n);
+    const stream = this.#streams.get(streamId);
+    if (!stream || (stream.state !== 'open' && stream.state !== 'half_closed_local')) return;
+    const increment = stream.recv.consume(n);
+    if (increment > 0) this.#out.push({ type: 'WINDOW_UPDATE', streamId, windowSizeIncrement: increment });
+  }
+
+  #creditConnection(n: number): void {
+    const increment = this.#connRecv.consume(n);
+    if (increment > 0) this.#out.push({ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: increment });
+  }
+
+  // ---- control frames --------------------------------------------------
+
+  #onPriority(frame: PriorityFrame): void {
+    // §5.3.2: parsed and otherwise ignored; allowed in every state, even idle.
+    if (frame.priority.dependsOn === frame.streamId)
+      throw new StreamError(frame.streamId, 'PROTOCOL_ERROR', `stream ${frame.streamId} depends on itself (RFC 7540 §5.3.1)`);
+  }
+
+  #onRstStream(frame: RstStreamFrame): void {
+    const stream = this.#receiveOn(frame.streamId, 'recv_rst_stream');
+    if (!stream) return;
+    const dropped = stream.dropQueue();
+    this.#ready.delete(stream);
+    if (this.role === 'server' && stream.parentId !== undefined) {
+      this.#events.push({ type: 'push_cancelled', streamId: stream.id, parentId: stream.parentId, errorCode: frame.errorCode, bytesSent: stream.sentBytes, bytesDropped: dropped });
+    } else {
+      this.#events.push({ type: 'stream_reset', streamId: stream.id, errorCode: frame.errorCode });
+    }
+  }
+
+  #onSettings(frame: SettingsFrame): void {
+    if (frame.ack) {
+      const acked = this.#localPending.shift();
+      if (!acked) return; // an ACK we did not ask for: nothing to apply
+      const delta = acked.initialWindowSize - this.#local.initialWindowSize;
+      this.#local = acked;
+      this.#decoder.maxFrameSize = acked.maxFrameSize;
+      this.#fieldDecoder.setMaxTableSize(acked.headerTableSize);
+      if (delta !== 0) {
+        for (const s of this.#streams.values()) {
+          const increment = s.recv.adjust(delta);
+          if (increment > 0 && (s.state === 'open' || s.state === 'half_closed_local'))
+            this.#out.push({ type: 'WINDOW_UPDATE', streamId: s.id, windowSizeIncrement: increment });
+        }
+      }
+      this.#events.push({ type: 'settings_acked', settings: { ...acked } });
+      return;
+    }
+    if (this.role === 'client' && frame.settings.some((s) => s.id === SettingId.ENABLE_PUSH && s.value === 1))
+      throw new ConnectionError('PROTOCOL_ERROR', 'a server sent SETTINGS_ENABLE_PUSH=1 (RFC 9113 §6.5.2)');
+    const next = applySettings(this.#peer, frame.settings);
+    const delta = next.initialWindowSize - this.#peer.initialWindowSize;
+    if (delta !== 0) {
+      for (const s of this.#streams.values()) {
+        if (!s.send.adjust(delta))
+          throw new ConnectionError('FLOW_CONTROL_ERROR', `SETTINGS_INITIAL_WINDOW_SIZE change pushes stream ${s.id}'s window past 2^31-1 (RFC 9113 §6.9.2)`);
+      }
+    }
+    if (next.headerTableSize !== this.#peer.headerTableSize)
+      this.#encoder.setPeerTableSize(Math.min(next.headerTableSize, this.#limits.encoderTableSize));
+    this.#peer = next;
+    this.#peerSettingsSeen = true;
+    this.#out.push({ type: 'SETTINGS', streamId: 0, ack: true, settings: [] });
+    this.#events.push({ type: 'settings', settings: { ...next } });
+  }
+
+  #onPing(frame: PingFrame): void {
+    if (frame.ack) {
+      this.#events.push({ type: 'ping_ack', data: frame.data });
+      if (this.#goawaySent && !this.#goawaySent.final && Buffer.from(frame.data).equals(SHUTDOWN_PING)) this.#finalGoaway();
+      return;
+    }
+    this.#out.push({ type: 'PING', streamId: 0, ack: true, data: new Uint8Array(frame.data) });
+    this.#events.push({ type: 'ping', data: frame.data });
+  }
+
+  #onGoaway(frame: GoawayFrame): void {
+    this.#goawayReceived = frame;
+    this.#events.push({ type: 'goaway', lastStreamId: frame.lastStreamId, errorCode: frame.errorCode, debugData: frame.debugData });
+    // §6.8: our streams above lastStreamId were not processed; they can be retried elsewhere.
+    for (const s of [...this.#streams.values()]) {
+      if (!this.#isPeerInitiated(s.id) && s.id > frame.lastStreamId && !isClosed(s.state)) {
+        s.dropQueue();
+        this.#ready.delete(s);
+        this.#setState(s, 'closed');
+        this.#events.push({ type: 'stream_reset', streamId: s.id, errorCode: ErrorCode.REFUSED_STREAM });
+      }
+    }
+  }
+
+  #onWindowUpdate(frame: WindowUpdateFrame): void {
+    const inc = frame.windowSizeIncrement;
+    if (frame.streamId === 0) {
+      if (!this.#connSend.increase(inc))
+        throw new ConnectionError('FLOW_CONTROL_ERROR', `WINDOW_UPDATE of ${inc} pushes the connection window past 2^31-1 (RFC 9113 §6.9.1)`);
+      return;
+    }
+    const stream = this.#receiveOn(frame.streamId, 'recv_window_update');
+    if (!stream) return;
+    if (!stream.send.increase(inc))
+      throw new StreamError(stream.id, 'FLOW_CONTROL_ERROR', `WINDOW_UPDATE of ${inc} pushes stream ${stream.id}'s window past 2^31-1 (RFC 9113 §6.9.1)`);
+  }
+
+  // ---- errors, in one place --------------------------------------------
+
+  /** Turn an error into the RFC's answer: GOAWAY for the connection, RST_STREAM for a stream. */
+  #fail(e: unknown): void {
+    if (e instanceof StreamError) return this.#streamError(e);
+    const error =
+      e instanceof ConnectionError
+        ? e
+        : new ConnectionError('INTERNAL_ERROR', `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    this.#closeWith(error);
+  }
+
+  #closeWith(error: ConnectionError, report = true): void {
+    if (this.#closedBy) return;
+    this.#closedBy = error;
+    const debug = new TextEncoder().encode(error.message.slice(0, 256));
+    this.#out.push({ type: 'GOAWAY', streamId: 0, lastStreamId: this.#lastPeerStreamId & MAX_STREAM_ID, errorCode: error.code, debugData: debug });
+    this.#goawaySent = { lastStreamId: this.#lastPeerStreamId, final: true };
+    for (const s of this.#streams.values()) s.dropQueue();
+    this.#ready.clear();
+    if (report) this.#events.push({ type: 'connection_error', error });
+  }
+
+  #streamError(e: StreamError): void {
+    const stream = this.#streams.get(e.streamId);
+    const state = stream?.state ?? this.#untrackedState(e.streamId);
+    if (state === 'idle') {
+      // §6.4: RST_STREAM must not be sent on an idle stream; §5.4.1 lets a
+      // stream error be treated as a connection error, so it is one.
+      return this.#closeWith(new ConnectionError(e.code, e.message));
+    }
+    if (state !== 'closed_reset') this.#out.push({ type: 'RST_STREAM', streamId: e.streamId, errorCode: e.code });
+    if (stream && !isClosed(stream.state)) {
+      stream.dropQueue();
+      this.#ready.delete(stream);
+      this.#setState(stream, 'closed_reset');
+    } else if (stream) {
+      stream.state = 'closed_reset'; // already closed and remembered: now ignore what follows
+    }
+    this.#events.push({ type: 'stream_error', error: e });
+  }
+
+  // ---- streams ---------------------------------------------------------
+
+  #newStream(id: number): Stream {
+    const s = new Stream(id, this.#peer.initialWindowSize, this.#local.initialWindowSize);
+    this.#streams.set(id, s);
+    return s;
+  }
+
+  #setState(stream: Stream, next: StreamState): void {
+    const prev = stream.state;
+    if (prev === next) return;
+    const local = !this.#isPeerInitiated(stream.id);
+    const counts = (st: StreamState) => isActive(st) || (local && st === 'reserved_local');
+    if (counts(prev) !== counts(next)) {
+      const d = counts(next) ? 1 : -1;
+      if (local) this.#activeLocal += d;
+      else this.#activePeer += d;
+    }
+    stream.state = next;
+    if (isClosed(next) && !isClosed(prev)) {
+      this.#ready.delete(stream);
+      this.#events.push({ type: 'stream_closed', streamId: stream.id });
+      this.#remember(stream.id);
+    }
+  }
+
+  /** Keep a bounded number of closed streams; older ones are forgotten (then treated as closed by id). */
+  #remember(id: number): void {
+    this.#closedOrder.push(id);
+    while (this.#closedOrder.length > this.#limits.closedStreamsRemembered) this.#streams.delete(this.#closedOrder.shift()!);
+  }
+
+  #reservedCount(): number {
+    let n = 0;
+    for (const s of this.#streams.values()) if (s.state === 'reserved_local' || s.state === 'reserved_remote') n++;
+    return n;
+  }
+
+  #send(stream: Stream, event: StreamEvent): void {
+    const next = onSend(stream.state, event);
+    if (next === undefined)
+      throw new EndpointUsageError(`cannot send ${event.replace('send_', '').toUpperCase()} on stream ${stream.id} in state ${stream.state} (RFC 9113 §5.1)`);
+    this.#setState(stream, next);
+  }
+
+  #usable(streamId: number, what: string): Stream {
+    if (this.#closedBy) throw new EndpointUsageError(`cannot ${what}: the connection is closed (${this.#closedBy.message})`);
+    const stream = this.#streams.get(streamId);
+    if (!stream) throw new EndpointUsageError(`cannot ${what}: no stream ${streamId}`);
+    return stream;
+  }
+
+  // ---- output API ------------------------------------------------------
+
+  /** Queue a header block: HEADERS then CONTINUATIONs to fit the peer's SETTINGS_MAX_FRAME_SIZE (§6.10). */
+  #pushHeaderBlock(first: HeadersFrame | PushPromiseFrame, block: Uint8Array): void {
+    const max = this.#peer.maxFrameSize;
+    const room = first.type === 'PUSH_PROMISE' ? max - 4 : max;
+    if (block.length <= room) {
+      this.#out.push({ ...first, headerBlock: block, endHeaders: true });
+      return;
+    }
+    this.#out.push({ ...first, headerBlock: block.subarray(0, room), endHeaders: false });
+    for (let at = room; at < block.length; at += max) {
+      const end = Math.min(at + max, block.length);
+      this.#out.push({ type: 'CONTINUATION', streamId: first.streamId, headerBlock: block.subarray(at, end), endHeaders: end === block.length });
+    }
+  }
+
+  #emitHeaders(stream: Stream, fields: HeaderList, endStream: boolean): void {
+    this.#send(stream, 'send_headers');
+    this.#pushHeaderBlock({ type: 'HEADERS', streamId: stream.id, endStream, endHeaders: true, headerBlock: new Uint8Array(0) }, this.#encoder.encode(fields));
+    stream.headersSent = true;
+    if (endStream) this.#send(stream, 'send_end_stream');
+  }
+
+  /**
+   * Server: send a response's HEADERS (a 1xx status may come first, any
+   * number of times; RFC 9113 §8.1). Fields are sent as given: the
+   * application is responsible for their validity.
+   */
+  respond(streamId: number, fields: HeaderList, options: { endStream?: boolean } = {}): void {
+    const stream = this.#usable(streamId, 'respond');
+    if (stream.localEnded) throw new EndpointUsageError(`cannot respond on stream ${streamId}: its response already ended`);
+    if (stream.finalResponse) throw new EndpointUsageError(`stream ${streamId} already has a final response; use sendTrailers`);
+    const status = Number(fields.find((f) => f.name === ':status')?.value);
+    const informational = status >= 100 && status < 200;
+    if (informational && options.endStream) throw new EndpointUsageError('an informational (1xx) response cannot end the stream (RFC 9113 §8.1)');
+    if (!informational) stream.finalResponse = true;
+    const endStream = options.endStream ?? false;
+    if (endStream) stream.localEnded = true;
+    this.#emitHeaders(stream, fields, endStream);
+  }
+
+  /** Client: open a stream with a request. Returns its id. */
+  request(fields: HeaderList, options: { endStream?: boolean } = {}): number {
+    if (this.role !== 'client') throw new EndpointUsageError('only a client sends requests');
+    if (this.#closedBy) throw new EndpointUsageError('the connection is closed');
+    if (this.#goawayReceived || this.#goawaySent) throw new EndpointUsageError('no new streams after GOAWAY (RFC 9113 §6.8)');
+    if (this.#activeLocal >= this.#peer.maxConcurrentStreams)
+      throw new EndpointUsageError(`the server allows ${this.#peer.maxConcurrentStreams} concurrent streams (RFC 9113 §5.1.2)`);
+    const id = this.#nextLocalStreamId;
+    if (id > MAX_STREAM_ID) throw new EndpointUsageError('stream ids exhausted: open a new connection (RFC 9113 §5.1.1)');
+    this.#nextLocalStreamId += 2;
+    const stream = this.#newStream(id);
+    const endStream = options.endStream ?? false;
+    if (endStream) stream.localEnded = true;
+    this.#emitHeaders(stream, fields, endStream);
+    return id;
+  }
+
+  /**
+   * Queue DATA. It goes out as the windows allow, split to the peer's
+   * SETTINGS_MAX_FRAME_SIZE. The bytes are not copied: do not modify them
+   * afterwards. Returns the octets now queued on the stream (back-pressure).
+   */
+  sendData(streamId: number, data: Uint8Array, options: { endStream?: boolean } = {}): number {
+    const stream = this.#usable(streamId, 'send DATA');
+    if (stream.localEnded) throw new EndpointUsageError(`cannot send DATA on stream ${streamId}: it already ended`);
+    if (!stream.headersSent) throw new EndpointUsageError(`cannot send DATA on stream ${streamId} before its HEADERS (RFC 9113 §8.1)`);
+    if (onSend(stream.state, 'send_data') === undefined)
+      throw new EndpointUsageError(`cannot send DATA on stream ${streamId} in state ${stream.state} (RFC 9113 §5.1)`);
+    const endStream = options.endStream ?? false;
+    if (endStream) stream.localEnded = true;
+    if (data.length > 0 || endStream) {
+      stream.queue.push({ kind: 'data', data, offset: 0, endStream });
+      stream.queuedBytes += data.length;
+      this.#ready.add(stream);
+    }
+    return stream.queuedBytes;
+  }
+
+  /** Queue a trailer section; it ends the stream after the queued DATA (§8.1). */
+  sendTrailers(streamId: number, fields: HeaderList): void {
+    const stream = this.#usable(streamId, 'send trailers');
+    if (stream.localEnded) throw new EndpointUsageError(`cannot send trailers on stream ${streamId}: it already ended`);
+    if (!stream.headersSent) throw new EndpointUsageError(`cannot send trailers on stream ${streamId} before its HEADERS`);
+    stream.localEnded = true;
+    stream.queue.push({ kind: 'trailers', fields });
+    this.#ready.add(stream);
+  }
+
+  /** Reset a stream (RST_STREAM, §6.4). Its queued DATA is dropped. */
+  resetStream(streamId: number, errorCode: number = ErrorCode.CANCEL): void {
+    const stream = this.#usable(streamId, 'reset');
+    if (isClosed(stream.state)) return;
+    stream.dropQueue();
+    this.#ready.delete(stream);
+    this.#out.push({ type: 'RST_STREAM', streamId, errorCode });
+    this.#send(stream, 'send_rst_stream');
+  }
+
+  /** Why a push on this stream is impossible now, or undefined if it may go ahead. */
+  pushRefusal(parentId: number) {
+    return pushRefusal(
+      {
+        isServer: this.role === 'server',
+        closed: this.#closedBy !== undefined,
+        goaway: this.#goawaySent !== undefined || this.#goawayReceived !== undefined,
+        peerEnablePush: this.#peer.enablePush,
+        peerMaxConcurrentStreams: this.#peer.maxConcurrentStreams,
+        pushedStreamsInUse: this.#activeLocal,
+        nextPushId: this.#nextLocalStreamId,
+      },
+      this.#streams.get(parentId),
+    );
+  }
+
+  /**
+   * Server push (RFC 9113 §8.4): send PUSH_PROMISE on the parent stream with
+   * the promised request's fields, reserving the next even stream id, which
+   * is returned. Respond on it with respond()/sendData(). Throws PushError
+   * with the reason when push is impossible.
+   */
+  push(parentId: number, requestFields: HeaderList): number {
+    const refusal = this.pushRefusal(parentId);
+    if (refusal) throw new PushError(refusal);
+    const id = this.#nextLocalStreamId;
+    this.#nextLocalStreamId += 2;
+    const stream = this.#newStream(id);
+    stream.parentId = parentId;
+    this.#send(stream, 'send_push_promise');
+    this.#pushHeaderBlock(
+      { type: 'PUSH_PROMISE', streamId: parentId, promisedStreamId: id, endHeaders: true, headerBlock: new Uint8Array(0) },
+      this.#encoder.encode(requestFields),
+    );
+    if (this.#nextLocalStreamId > MAX_STREAM_ID) this.shutdown(); // §5.1.1: ids exhausted, go away gracefully
+    return id;
+  }
+
+  ping(data: Uint8Array = new Uint8Array(8)): void {
+    if (this.#closedBy) throw new EndpointUsageError('the connection is closed');
+    if (data.length !== 8) throw new EndpointUsageError('PING data must be 8 octets (RFC 9113 §6.7)');
+    this.#out.push({ type: 'PING', streamId: 0, ack: false, data });
+  }
+
+  /** Change our settings: sent now, in force when the peer acknowledges (§6.5.3). */
+  updateSettings(settings: Partial<Settings>): void {
+    if (this.#closedBy) throw new EndpointUsageError('the connection is closed');
+    if (this.role === 'server' && settings.enablePush) throw new EndpointUsageError('a server cannot enable push for itself (RFC 9113 §6.5.2)');
+    this.#sendSettings({ ...this.#localWanted, ...settings });
+  }
+
+  #sendSettings(wanted: Settings): void {
+    const base = this.#localPending.at(-1) ?? this.#local;
+    const list = settingsDiff(base, wanted);
+    this.#localWanted = wanted;
+    this.#out.push({ type: 'SETTINGS', streamId: 0, ack: false, settings: list });
+    this.#localPending.push(applySettings(base, list));
+  }
+
+  /**
+   * Graceful shutdown (RFC 9113 §6.8): GOAWAY with 2^31-1 and a PING; when
+   * the PING returns, a second GOAWAY with the last stream really
+   * processed. Streams in flight finish; new ones are refused.
+   */
+  shutdown(): void {
+    if (this.#closedBy || this.#goawaySent) return;
+    this.#goawaySent = { lastStreamId: MAX_STREAM_ID, final: false };
+    this.#out.push({ type: 'GOAWAY', streamId: 0, lastStreamId: MAX_STREAM_ID, errorCode: ErrorCode.NO_ERROR, debugData: new Uint8Array(0) });
+    this.#out.push({ type: 'PING', streamId: 0, ack: false, data: SHUTDOWN_PING });
+  }
+
+  #finalGoaway(): void {
+    this.#goawaySent = { lastStreamId: this.#lastPeerStreamId, final: true };
+    this.#out.push({ type: 'GOAWAY', streamId: 0, lastStreamId: this.#lastPeerStreamId, errorCode: ErrorCode.NO_ERROR, debugData: new Uint8Array(0) });
+  }
+
+  /** End the connection now with an error code (GOAWAY, §6.8); nothing more is processed. */
+  close(errorCode: number = ErrorCode.NO_ERROR, reason = ''): void {
+    this.#closeWith(new ConnectionError(errorCode, reason || 'closed by the application'), false);
+  }
+
+  // ---- producing bytes -------------------------------------------------
+
+  /**
+   * Everything ready to be written, in wire order, as a list of buffers
+   * (header blocks and control frames first, then DATA as windows allow).
+   */
+  takeOutput(): Uint8Array[] {
+    if (!this.#closedBy) this.#scheduleData();
+    return this.#out.take();
+  }
+
+  /** takeOutput() as one buffer (empty when there is nothing to send). */
+  takeOutputBytes(): Buffer {
+    return Buffer.concat(this.takeOutput());
+  }
+
+  /** Round-robin over streams with queued output: one frame each per round. */
+  #scheduleData(): void {
+    const max = this.#peer.maxFrameSize;
+    let progress = true;
+    while (progress && this.#ready.size > 0) {
+      progress = false;
+      for (const stream of [...this.#ready]) {
+        const item = stream.queue[0];
+        if (!item) {
+          this.#ready.delete(stream);
+          continue;
+        }
+        if (item.kind === 'trailers') {
+          stream.queue.shift();
+          this.#emitHeaders(stream, item.fields, true);
+          progress = true;
+          continue;
+        }
+        const remaining = item.data.length - item.offset;
+        const n = Math.min(remaining, max, stream.send.available, this.#connSend.available);
+        if (n === 0 && remaining > 0) continue; // blocked on flow control
+        const last = n === remaining;
+        const endStream = last && item.endStream;
+        const data = item.data.subarray(item.offset, item.offset + n);
+        item.offset += n;
+        stream.queuedBytes -= n;
+        stream.sentBytes += n;
+        stream.send.consume(n);
+        this.#connSend.consume(n);
+        if (last) stream.queue.shift();
+        this.#out.push({ type: 'DATA', streamId: stream.id, endStream, data });
+        if (endStream) this.#send(stream, 'send_end_stream');
+        if (stream.queue.length === 0) {
+          this.#ready.delete(stream);
+          if (!endStream && !isClosed(stream.state)) this.#events.push({ type: 'writable', streamId: stream.id });
+        }
+        progress = true;
+      }
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// Field blocks split over HEADERS/PUSH_PROMISE + CONTINUATION (RFC 9113
+// §4.3, §6.10): a block is contiguous on the wire, so while one is open the
+// only frame allowed is a CONTINUATION on the same stream. Fragments are
+// bounded in number and bytes while they accumulate, not after.
+
+import type { ContinuationFrame, HeadersFrame, PushPromiseFrame } from '../frames/frame.js';
+import { ConnectionError } from '../protocol-errors.js';
+
+export interface HeaderBlockLimits {
+  /** Most octets one field block may take, summed over its fragments. */
+  maxBlockBytes: number;
+  /** Most CONTINUATION frames one block may have. */
+  maxContinuations: number;
+}
+
+export interface CompleteBlock {
+  first: HeadersFrame | PushPromiseFrame;
+  block: Uint8Array;
+}
+
+export class HeaderBlockAssembly {
+  #first: HeadersFrame | PushPromiseFrame | undefined;
+  #fragments: Uint8Array[] = [];
+  #bytes = 0;
+  #continuations = 0;
+
+  constructor(private readonly limits: HeaderBlockLimits) {}
+
+  /** The stream whose block is open, or undefined when none is. */
+  get openStream(): number | undefined {
+    return this.#first?.streamId;
+  }
+
+  get bufferedBytes(): number {
+    return this.#bytes;
+  }
+
+  /** Throws unless `frameType` on `streamId` may come next (§6.10). */
+  check(frameType: string, streamId: number): void {
+    if (this.#first === undefined) {
+      if (frameType === 'CONTINUATION')
+        throw new ConnectionError('PROTOCOL_ERROR', `CONTINUATION on stream ${streamId} without a HEADERS or PUSH_PROMISE before it (RFC 9113 §6.10)`);
+      return;
+    }
+    if (frameType !== 'CONTINUATION' || streamId !== this.#first.streamId)
+      throw new ConnectionError(
+        'PROTOCOL_ERROR',
+        `${frameType} on stream ${streamId} inside the field block of stream ${this.#first.streamId}: only CONTINUATION on that stream may follow (RFC 9113 §4.3, §6.10)`,
+      );
+  }
+
+  /** Start a block. Returns it whole if END_HEADERS is set. */
+  start(frame: HeadersFrame | PushPromiseFrame): CompleteBlock | undefined {
+    if (frame.endHeaders) return { first: frame, block: frame.headerBlock };
+    this.#first = frame;
+    this.#fragments = [];
+    this.#bytes = this.#continuations = 0;
+    this.#add(frame.headerBlock);
+    return undefined;
+  }
+
+  /** Add a CONTINUATION (already check()ed). Returns the block when END_HEADERS ends it. */
+  continue(frame: ContinuationFrame): CompleteBlock | undefined {
+    const first = this.#first!;
+    if (++this.#continuations > this.limits.maxContinuations)
+      throw new ConnectionError('ENHANCE_YOUR_CALM', `field block on stream ${frame.streamId} has more than ${this.limits.maxContinuations} CONTINUATION frames`);
+    this.#add(frame.headerBlock);
+    if (!frame.endHeaders) return undefined;
+    const block = this.#fragments.length === 1 ? this.#fragments[0]! : new Uint8Array(Buffer.concat(this.#fragments));
+    this.#first = undefined;
+    this.#fragments = [];
+    this.#bytes = 0;
+    return { first, block };
+  }
+
+  #add(fragment: Uint8Array): void {
+    this.#bytes += fragment.length;
+    if (this.#bytes > this.limits.maxBlockBytes)
+      throw new ConnectionError('ENHANCE_YOUR_CALM', `field block on stream ${this.#first!.streamId} exceeds ${this.limits.maxBlockBytes} octets`);
+    if (fragment.length > 0) this.#fragments.push(fragment);
+  }
+}

@@ -1,0 +1,58 @@
+// SETTINGS bookkeeping, RFC 9113 §6.5: the values in force for each side,
+// applied in order (a repeated identifier: the last wins), unknown ones
+// ignored. Value validity is checked by the frame decoder (§6.5.2).
+
+import { DEFAULT_SETTINGS, SettingId } from '../frames/constants.js';
+import type { Setting } from '../frames/frame.js';
+
+/** The six settings of §6.5.2 by name. Infinity means "no limit" (the initial value). */
+export interface Settings {
+  headerTableSize: number;
+  enablePush: boolean;
+  maxConcurrentStreams: number;
+  initialWindowSize: number;
+  maxFrameSize: number;
+  maxHeaderListSize: number;
+}
+
+export const INITIAL_SETTINGS: Readonly<Settings> = {
+  headerTableSize: DEFAULT_SETTINGS.HEADER_TABLE_SIZE,
+  enablePush: DEFAULT_SETTINGS.ENABLE_PUSH === 1,
+  maxConcurrentStreams: DEFAULT_SETTINGS.MAX_CONCURRENT_STREAMS,
+  initialWindowSize: DEFAULT_SETTINGS.INITIAL_WINDOW_SIZE,
+  maxFrameSize: DEFAULT_SETTINGS.MAX_FRAME_SIZE,
+  maxHeaderListSize: DEFAULT_SETTINGS.MAX_HEADER_LIST_SIZE,
+};
+
+const KEY_BY_ID: Record<number, keyof Settings> = {
+  [SettingId.HEADER_TABLE_SIZE]: 'headerTableSize',
+  [SettingId.ENABLE_PUSH]: 'enablePush',
+  [SettingId.MAX_CONCURRENT_STREAMS]: 'maxConcurrentStreams',
+  [SettingId.INITIAL_WINDOW_SIZE]: 'initialWindowSize',
+  [SettingId.MAX_FRAME_SIZE]: 'maxFrameSize',
+  [SettingId.MAX_HEADER_LIST_SIZE]: 'maxHeaderListSize',
+};
+
+/** The settings after applying a SETTINGS frame's list in order (§6.5.3). */
+export function applySettings(current: Readonly<Settings>, list: readonly Setting[]): Settings {
+  const next: Settings = { ...current };
+  for (const { id, value } of list) {
+    const key = KEY_BY_ID[id];
+    if (key === undefined) continue; // unknown: ignored (§6.5.2)
+    if (key === 'enablePush') next.enablePush = value === 1;
+    else next[key] = value;
+  }
+  return next;
+}
+
+/** The list to send so that a peer starting from `base` ends with `wanted`: only what differs. */
+export function settingsDiff(base: Readonly<Settings>, wanted: Readonly<Settings>): Setting[] {
+  const out: Setting[] = [];
+  for (const [idText, key] of Object.entries(KEY_BY_ID)) {
+    if (base[key] === wanted[key]) continue;
+    const v = wanted[key];
+    if (v === Infinity) continue; // "unlimited" can only be the initial value
+    out.push({ id: Number(idText), value: typeof v === 'boolean' ? (v ? 1 : 0) : v });
+  }
+  return out;
+}

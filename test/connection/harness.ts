@@ -1,0 +1,149 @@
+// Test harnesses for the engine: an in-memory client <-> server pair, and a
+// raw-frame peer that writes hand-made (also illegal) frames to a server
+// engine and reads back exactly the frames it answers with.
+
+import { expect } from 'chai';
+import { Http2Endpoint, type EndpointOptions } from '../../src/connection/endpoint.js';
+import type { EndpointEvent } from '../../src/connection/events.js';
+import { CLIENT_PREFACE, errorCodeName } from '../../src/frames/constants.js';
+import { FrameDecoder } from '../../src/frames/decode.js';
+import { encodeFrame } from '../../src/frames/encode.js';
+import type { Frame } from '../../src/frames/frame.js';
+import { formatFrame } from '../../src/frames/format.js';
+import { HpackDecoder } from '../../src/hpack/decoder.js';
+import { HpackEncoder } from '../../src/hpack/encoder.js';
+import type { HeaderField } from '../../src/hpack/header-list.js';
+
+export const fields = (obj: Record<string, string> | Array<[string, string]>): HeaderField[] =>
+  (Array.isArray(obj) ? obj : Object.entries(obj)).map(([name, value]) => ({ name, value }));
+
+export const GET = (path = '/', extra: Record<string, string> = {}): HeaderField[] =>
+  fields({ ':method': 'GET', ':scheme': 'https', ':authority': 'example.com', ':path': path, ...extra });
+
+export type Chunker = (bytes: Uint8Array) => Uint8Array[];
+
+export class Pair {
+  readonly client: Http2Endpoint;
+  readonly server: Http2Endpoint;
+  readonly clientEvents: EndpointEvent[] = [];
+  readonly serverEvents: EndpointEvent[] = [];
+
+  constructor(
+    clientOptions: Partial<EndpointOptions> = {},
+    serverOptions: Partial<EndpointOptions> = {},
+    private readonly chunk: Chunker = (b) => [b],
+  ) {
+    this.client = new Http2Endpoint({ ...clientOptions, role: 'client' });
+    this.server = new Http2Endpoint({ ...serverOptions, role: 'server' });
+  }
+
+  /** Move bytes both ways until neither side has anything to say. Returns the events of this pump. */
+  pump(maxRounds = 1000): { client: EndpointEvent[]; server: EndpointEvent[] } {
+    const got = { client: [] as EndpointEvent[], server: [] as EndpointEvent[] };
+    for (let round = 0; round < maxRounds; round++) {
+      const toServer = Buffer.concat(this.client.takeOutput());
+      const toClient = Buffer.concat(this.server.takeOutput());
+      got.client.push(...this.client.takeEvents());
+      got.server.push(...this.server.takeEvents());
+      if (toServer.length === 0 && toClient.length === 0) {
+        this.clientEvents.push(...got.client);
+        this.serverEvents.push(...got.server);
+        return got;
+      }
+      for (const c of toServer.length ? this.chunk(toServer) : []) got.server.push(...this.server.receive(c));
+      for (const c of toClient.length ? this.chunk(toClient) : []) got.client.push(...this.client.receive(c));
+    }
+    throw new Error('pair did not go quiet');
+  }
+}
+
+export const eventsOf = <T extends EndpointEvent['type']>(events: EndpointEvent[], type: T) =>
+  events.filter((e): e is Extract<EndpointEvent, { type: T }> => e.type === type);
+
+/**
+ * A client that speaks raw frames to a server engine, like Go's server test
+ * harness: write frames (legal or not), then assert the frames that come back.
+ */
+export class RawPeer {
+  readonly server: Http2Endpoint;
+  readonly events: EndpointEvent[] = [];
+  readonly encoder = new HpackEncoder();
+  readonly decoder = new HpackDecoder();
+  readonly #frames = new FrameDecoder({ maxFrameSize: 16777215 });
+  #received: Frame[] = [];
+
+  constructor(options: Partial<EndpointOptions> = {}) {
+    this.server = new Http2Endpoint({ ...options, role: 'server' });
+  }
+
+  /** Send the preface and an empty SETTINGS, ACK the server's; return what the server said. */
+  handshake(settings: Array<{ id: number; value: number }> = []): Frame[] {
+    this.writeBytes(CLIENT_PREFACE);
+    this.write({ type: 'SETTINGS', streamId: 0, ack: false, settings });
+    const got = this.read();
+    expect(got[0]?.type, 'server preface starts with SETTINGS (§3.4)').to.equal('SETTINGS');
+    this.write({ type: 'SETTINGS', streamId: 0, ack: true, settings: [] });
+    got.push(...this.read());
+    return got;
+  }
+
+  writeBytes(bytes: Uint8Array): this {
+    this.events.push(...this.server.receive(bytes));
+    this.#pull();
+    return this;
+  }
+
+  /** Write frames, legal or not (encoded with allowIllegal). */
+  write(...frames: Frame[]): this {
+    for (const f of frames) this.writeBytes(encodeFrame(f, { allowIllegal: true, maxFrameSize: 16777215 }));
+    return this;
+  }
+
+  #pull(): void {
+    const out = Buffer.concat(this.server.takeOutput());
+    this.events.push(...this.server.takeEvents());
+    this.#frames.push(out);
+    this.#received.push(...this.#frames.frames());
+  }
+
+  /** Frames the server sent since the last read. */
+  read(): Frame[] {
+    this.#pull();
+    const got = this.#received;
+    this.#received = [];
+    return got;
+  }
+
+  /** A request's HEADERS frame with our HPACK encoder. */
+  headers(streamId: number, list: HeaderField[], endStream = true): Frame {
+    return { type: 'HEADERS', streamId, endStream, endHeaders: true, headerBlock: this.encoder.encode(list) };
+  }
+
+  expectGoaway(code: string, lastStreamId?: number): Frame & { type: 'GOAWAY' } {
+    const got = this.read();
+    const goaway = got.find((f): f is Frame & { type: 'GOAWAY' } => f.type === 'GOAWAY');
+    expect(goaway, `expected GOAWAY ${code}, got: ${got.map(formatFrame).join('; ') || 'nothing'}`).to.not.equal(undefined);
+    expect(errorCodeName(goaway!.errorCode), Buffer.from(goaway!.debugData).toString()).to.equal(code);
+    if (lastStreamId !== undefined) expect(goaway!.lastStreamId).to.equal(lastStreamId);
+    expect(this.server.closedBy, 'the engine is closed after a connection error').to.not.equal(undefined);
+    return goaway!;
+  }
+
+  expectRst(streamId: number, code: string): void {
+    const got = this.read();
+    const rst = got.find((f) => f.type === 'RST_STREAM' && f.streamId === streamId);
+    expect(rst, `expected RST_STREAM ${code} on ${streamId}, got: ${got.map(formatFrame).join('; ') || 'nothing'}`).to.not.equal(undefined);
+    expect(errorCodeName((rst as Frame & { type: 'RST_STREAM' }).errorCode)).to.equal(code);
+    expect(got.some((f) => f.type === 'GOAWAY'), 'no GOAWAY for a stream error').to.equal(false);
+    expect(this.server.closedBy).to.equal(undefined);
+  }
+
+  /** The connection is still alive: a PING is answered. */
+  expectAlive(): void {
+    this.read();
+    const data = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    this.write({ type: 'PING', streamId: 0, ack: false, data });
+    const got = this.read();
+    expect(got.some((f) => f.type === 'PING' && f.ack), `PING answered, got: ${got.map(formatFrame).join('; ')}`).to.equal(true);
+  }
+}
