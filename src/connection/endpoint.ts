@@ -201,21 +201,22 @@ export class Http2Endpoint {
     try {
       const rest = this.role === 'server' ? this.#matchPreface(bytes) : bytes;
       this.#decoder.push(rest);
-      for (;;) {
+      while (!this.#closedBy) {
         let frame: Frame | null;
         try {
           frame = this.#decoder.next();
         } catch (e) {
-          if (e instanceof StreamError) {
-            this.#streamError(e);
-            continue;
-          }
-          throw e;
+          if (!(e instanceof StreamError)) throw e;
+          this.#streamError(e); // the decoder goes on after a stream error
+          continue;
         }
         if (!frame) break;
         this.#hook?.('in', frame);
-        this.#dispatch(frame);
-        if (this.#closedBy) break;
+        try {
+          this.#dispatch(frame);
+        } catch (e) {
+          this.#fail(e);
+        }
       }
     } catch (e) {
       this.#fail(e);
@@ -663,11 +664,21 @@ export class Http2Endpoint {
     this.#setState(stream, next);
   }
 
-  #usable(streamId: number, what: string): Stream {
-    if (this.#closedBy) throw new EndpointUsageError(`cannot ${what}: the connection is closed (${this.#closedBy.message})`);
+  /**
+   * The stream to write on, or undefined when it is gone: reset by either
+   * side, or the connection ended. Writes to a gone stream are dropped, as
+   * the peer can end a stream at any moment (§5.4.2, §6.4). Writing after
+   * our own END_STREAM, or on a stream that never existed, is a misuse.
+   */
+  #writable(streamId: number, what: string): Stream | undefined {
     const stream = this.#streams.get(streamId);
-    if (!stream) throw new EndpointUsageError(`cannot ${what}: no stream ${streamId}`);
-    return stream;
+    if (stream?.localEnded) throw new EndpointUsageError(`cannot ${what} on stream ${streamId}: its ${this.role === 'server' ? 'response' : 'request'} already ended`);
+    if (this.#closedBy) return undefined;
+    if (!stream) {
+      if (this.#untrackedState(streamId) === 'idle') throw new EndpointUsageError(`cannot ${what}: there is no stream ${streamId}`);
+      return undefined; // closed and forgotten
+    }
+    return isClosed(stream.state) ? undefined : stream;
   }
 
   // ---- output API ------------------------------------------------------
@@ -699,9 +710,9 @@ export class Http2Endpoint {
    * number of times; RFC 9113 §8.1). Fields are sent as given: the
    * application is responsible for their validity.
    */
-  respond(streamId: number, fields: HeaderList, options: { endStream?: boolean } = {}): void {
-    const stream = this.#usable(streamId, 'respond');
-    if (stream.localEnded) throw new EndpointUsageError(`cannot respond on stream ${streamId}: its response already ended`);
+  respond(streamId: number, fields: HeaderList, options: { endStream?: boolean } = {}): boolean {
+    const stream = this.#writable(streamId, 'respond');
+    if (!stream) return false;
     if (stream.finalResponse) throw new EndpointUsageError(`stream ${streamId} already has a final response; use sendTrailers`);
     const status = Number(fields.find((f) => f.name === ':status')?.value);
     const informational = status >= 100 && status < 200;
@@ -710,6 +721,7 @@ export class Http2Endpoint {
     const endStream = options.endStream ?? false;
     if (endStream) stream.localEnded = true;
     this.#emitHeaders(stream, fields, endStream);
+    return true;
   }
 
   /** Client: open a stream with a request. Returns its id. */
@@ -732,11 +744,12 @@ export class Http2Endpoint {
   /**
    * Queue DATA. It goes out as the windows allow, split to the peer's
    * SETTINGS_MAX_FRAME_SIZE. The bytes are not copied: do not modify them
-   * afterwards. Returns the octets now queued on the stream (back-pressure).
+   * afterwards. Returns false if the stream is gone (reset, or the connection
+   * ended) and the data was dropped. queuedBytes() tells the back-pressure.
    */
-  sendData(streamId: number, data: Uint8Array, options: { endStream?: boolean } = {}): number {
-    const stream = this.#usable(streamId, 'send DATA');
-    if (stream.localEnded) throw new EndpointUsageError(`cannot send DATA on stream ${streamId}: it already ended`);
+  sendData(streamId: number, data: Uint8Array, options: { endStream?: boolean } = {}): boolean {
+    const stream = this.#writable(streamId, 'send DATA');
+    if (!stream) return false;
     if (!stream.headersSent) throw new EndpointUsageError(`cannot send DATA on stream ${streamId} before its HEADERS (RFC 9113 §8.1)`);
     if (onSend(stream.state, 'send_data') === undefined)
       throw new EndpointUsageError(`cannot send DATA on stream ${streamId} in state ${stream.state} (RFC 9113 §5.1)`);
@@ -747,23 +760,24 @@ export class Http2Endpoint {
       stream.queuedBytes += data.length;
       this.#ready.add(stream);
     }
-    return stream.queuedBytes;
+    return true;
   }
 
   /** Queue a trailer section; it ends the stream after the queued DATA (§8.1). */
-  sendTrailers(streamId: number, fields: HeaderList): void {
-    const stream = this.#usable(streamId, 'send trailers');
-    if (stream.localEnded) throw new EndpointUsageError(`cannot send trailers on stream ${streamId}: it already ended`);
+  sendTrailers(streamId: number, fields: HeaderList): boolean {
+    const stream = this.#writable(streamId, 'send trailers');
+    if (!stream) return false;
     if (!stream.headersSent) throw new EndpointUsageError(`cannot send trailers on stream ${streamId} before its HEADERS`);
     stream.localEnded = true;
     stream.queue.push({ kind: 'trailers', fields });
     this.#ready.add(stream);
+    return true;
   }
 
   /** Reset a stream (RST_STREAM, §6.4). Its queued DATA is dropped. */
   resetStream(streamId: number, errorCode: number = ErrorCode.CANCEL): void {
-    const stream = this.#usable(streamId, 'reset');
-    if (isClosed(stream.state)) return;
+    const stream = this.#streams.get(streamId);
+    if (this.#closedBy || !stream || isClosed(stream.state)) return;
     stream.dropQueue();
     this.#ready.delete(stream);
     this.#out.push({ type: 'RST_STREAM', streamId, errorCode });
