@@ -2,3 +2,4 @@
 export * from './frames/index.js';
 export * from './protocol-errors.js';
 export * from './hpack/index.js';
+export * from './connection/index.js';

@@ -152,6 +152,23 @@ describe('conformance §5.1 stream states', () => {
     peer.expectAlive();
   });
 
+  it('a stream closed long ago (forgotten): DATA is STREAM_CLOSED, HEADERS an unexpected id (§5.1.1)', () => {
+    const peer = new RawPeer({ limits: { closedStreamsRemembered: 2 } });
+    peer.handshake();
+    for (const id of [1, 3, 5, 7]) {
+      peer.write(peer.headers(id, GET('/'), true));
+      peer.server.respond(id, fields({ ':status': '204' }), { endStream: true });
+    }
+    peer.read();
+    expect(peer.server.streamState(1)).to.equal(undefined); // forgotten
+    peer.write({ type: 'WINDOW_UPDATE', streamId: 1, windowSizeIncrement: 1 });
+    expect(peer.read()).to.deep.equal([]);
+    peer.write({ type: 'DATA', streamId: 1, endStream: false, data: bytes(1) });
+    peer.expectRst(1, 'STREAM_CLOSED');
+    peer.write(peer.headers(3, GET('/'), true));
+    peer.expectGoaway('PROTOCOL_ERROR', 7);
+  });
+
   it('§5.1.1 an even stream id from a client is a connection error PROTOCOL_ERROR', () => {
     const peer = ready();
     peer.write(peer.headers(2, GET('/')));

@@ -27,31 +27,56 @@ export class Pair {
   readonly server: Http2Endpoint;
   readonly clientEvents: EndpointEvent[] = [];
   readonly serverEvents: EndpointEvent[] = [];
+  readonly #toServer: Uint8Array[] = [];
+  readonly #toClient: Uint8Array[] = [];
+  #turn = 0;
 
+  /**
+   * `chunk` splits each transmission; `interleave`, if given, is cycled
+   * through to decide, each round, how many pending chunks each side delivers
+   * (at least one) and which side goes first: the two byte streams then
+   * interleave in arbitrary ways, as on a real network.
+   */
   constructor(
     clientOptions: Partial<EndpointOptions> = {},
     serverOptions: Partial<EndpointOptions> = {},
     private readonly chunk: Chunker = (b) => [b],
+    private readonly interleave: number[] = [],
   ) {
     this.client = new Http2Endpoint({ ...clientOptions, role: 'client' });
     this.server = new Http2Endpoint({ ...serverOptions, role: 'server' });
   }
 
+  #next(): number {
+    const v = this.interleave.length ? this.interleave[this.#turn % this.interleave.length]! : 1 << 30;
+    this.#turn++;
+    return v;
+  }
+
   /** Move bytes both ways until neither side has anything to say. Returns the events of this pump. */
-  pump(maxRounds = 1000): { client: EndpointEvent[]; server: EndpointEvent[] } {
+  pump(maxRounds = 100000): { client: EndpointEvent[]; server: EndpointEvent[] } {
     const got = { client: [] as EndpointEvent[], server: [] as EndpointEvent[] };
     for (let round = 0; round < maxRounds; round++) {
-      const toServer = Buffer.concat(this.client.takeOutput());
-      const toClient = Buffer.concat(this.server.takeOutput());
+      for (const b of this.client.takeOutput()) if (b.length) this.#toServer.push(...this.chunk(b));
+      for (const b of this.server.takeOutput()) if (b.length) this.#toClient.push(...this.chunk(b));
       got.client.push(...this.client.takeEvents());
       got.server.push(...this.server.takeEvents());
-      if (toServer.length === 0 && toClient.length === 0) {
+      if (this.#toServer.length === 0 && this.#toClient.length === 0) {
         this.clientEvents.push(...got.client);
         this.serverEvents.push(...got.server);
         return got;
       }
-      for (const c of toServer.length ? this.chunk(toServer) : []) got.server.push(...this.server.receive(c));
-      for (const c of toClient.length ? this.chunk(toClient) : []) got.client.push(...this.client.receive(c));
+      const decision = this.#next();
+      const deliver = (queue: Uint8Array[], to: Http2Endpoint, into: EndpointEvent[]) => {
+        for (let n = Math.max(1, decision >> 1); n > 0 && queue.length; n--) into.push(...to.receive(queue.shift()!));
+      };
+      if (decision & 1) {
+        deliver(this.#toClient, this.client, got.client);
+        deliver(this.#toServer, this.server, got.server);
+      } else {
+        deliver(this.#toServer, this.server, got.server);
+        deliver(this.#toClient, this.client, got.client);
+      }
     }
     throw new Error('pair did not go quiet');
   }
