@@ -64,7 +64,22 @@ export interface EndpointOptions {
   limits?: Partial<EndpointLimits>;
   /** Sees every frame received and sent, in order. */
   onFrame?: FrameHook;
+  /** Deadlines, in the same unit as the `now` values passed in (milliseconds by convention). */
+  timeouts?: Partial<EndpointTimeouts>;
+  /** The time at creation; later times come with receive() and tick(). Default 0. */
+  now?: number;
 }
+
+export interface EndpointTimeouts {
+  /** From creation to the peer's preface and first SETTINGS (§3.4). Default 10,000. */
+  prefaceMs: number;
+  /** From sending SETTINGS to its ACK; then GOAWAY SETTINGS_TIMEOUT (§6.5.3). Default 10,000. */
+  settingsAckMs: number;
+  /** With no stream open and nothing received, the connection is shut down gracefully. Default 120,000. */
+  idleMs: number;
+}
+
+const DEFAULT_TIMEOUTS: EndpointTimeouts = { prefaceMs: 10_000, settingsAckMs: 10_000, idleMs: 120_000 };
 
 /** Misuse of the endpoint's API by the application (never caused by the peer). */
 export class EndpointUsageError extends Error {
@@ -119,9 +134,16 @@ export class Http2Endpoint {
   #goawaySent: { lastStreamId: number; final: boolean } | undefined;
   #goawayReceived: GoawayFrame | undefined;
   #closedBy: ConnectionError | undefined;
+  readonly #timeouts: EndpointTimeouts;
+  readonly #createdAt: number;
+  #now: number;
+  #lastActivity: number;
+  readonly #settingsSentAt: number[] = []; // parallel to #localPending
 
   constructor(options: EndpointOptions) {
     this.role = options.role;
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.#createdAt = this.#now = this.#lastActivity = options.now ?? 0;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#hook = options.onFrame;
     this.#out = new OutboundQueue(() => this.#peer.maxFrameSize, this.#hook);
@@ -196,8 +218,10 @@ export class Http2Endpoint {
    * Never throws because of what the peer sent: a protocol error becomes a
    * GOAWAY or RST_STREAM in the output and an event here.
    */
-  receive(bytes: Uint8Array): EndpointEvent[] {
+  receive(bytes: Uint8Array, now?: number): EndpointEvent[] {
     if (this.#closedBy) return this.takeEvents();
+    if (now !== undefined) this.#now = now;
+    this.#lastActivity = this.#now;
     try {
       const rest = this.role === 'server' ? this.#matchPreface(bytes) : bytes;
       this.#decoder.push(rest);
@@ -507,6 +531,7 @@ export class Http2Endpoint {
   #onSettings(frame: SettingsFrame): void {
     if (frame.ack) {
       const acked = this.#localPending.shift();
+      this.#settingsSentAt.shift();
       if (!acked) return; // an ACK we did not ask for: nothing to apply
       const delta = acked.initialWindowSize - this.#local.initialWindowSize;
       this.#local = acked;
@@ -841,6 +866,7 @@ export class Http2Endpoint {
     this.#localWanted = wanted;
     this.#out.push({ type: 'SETTINGS', streamId: 0, ack: false, settings: list });
     this.#localPending.push(applySettings(base, list));
+    this.#settingsSentAt.push(this.#now);
   }
 
   /**
@@ -863,6 +889,42 @@ export class Http2Endpoint {
   /** End the connection now with an error code (GOAWAY, §6.8); nothing more is processed. */
   close(errorCode: number = ErrorCode.NO_ERROR, reason = ''): void {
     this.#closeWith(new ConnectionError(errorCode, reason || 'closed by the application'), false);
+  }
+
+  // ---- time --------------------------------------------------------------
+
+  /**
+   * Let time pass: a deadline that has passed ends the connection (preface,
+   * SETTINGS ACK) or shuts it down gracefully (idle). Returns the events.
+   */
+  tick(now: number): EndpointEvent[] {
+    this.#now = now;
+    if (this.#closedBy) return this.takeEvents();
+    const t = this.#timeouts;
+    if (!this.#peerSettingsSeen && now - this.#createdAt >= t.prefaceMs) {
+      this.#closeWith(new ConnectionError('PROTOCOL_ERROR', `no connection preface and SETTINGS within ${t.prefaceMs} ms (RFC 9113 §3.4)`));
+    } else if (this.#settingsSentAt.length > 0 && now - this.#settingsSentAt[0]! >= t.settingsAckMs) {
+      this.#closeWith(new ConnectionError('SETTINGS_TIMEOUT', `SETTINGS not acknowledged within ${t.settingsAckMs} ms (RFC 9113 §6.5.3)`));
+    } else if (this.#isIdle() && now - this.#lastActivity >= t.idleMs) {
+      this.shutdown();
+      this.#lastActivity = now;
+    }
+    return this.takeEvents();
+  }
+
+  /** When tick() next needs to run, or undefined if no deadline is pending. */
+  get nextDeadline(): number | undefined {
+    if (this.#closedBy) return undefined;
+    const t = this.#timeouts;
+    const deadlines: number[] = [];
+    if (!this.#peerSettingsSeen) deadlines.push(this.#createdAt + t.prefaceMs);
+    if (this.#settingsSentAt.length > 0) deadlines.push(this.#settingsSentAt[0]! + t.settingsAckMs);
+    if (this.#isIdle() && !this.#goawaySent) deadlines.push(this.#lastActivity + t.idleMs);
+    return deadlines.length ? Math.min(...deadlines) : undefined;
+  }
+
+  #isIdle(): boolean {
+    return this.#activeLocal + this.#activePeer === 0 && this.#ready.size === 0;
   }
 
   // ---- producing bytes -------------------------------------------------
