@@ -29,7 +29,7 @@ import { ConnectionError, StreamError } from '../protocol-errors.js';
 import { HpackDecodeError } from '../hpack/errors.js';
 import { HpackDecoder } from '../hpack/decoder.js';
 import { HpackEncoder } from '../hpack/encoder.js';
-import type { HeaderField, HeaderList } from '../hpack/header-list.js';
+import { type HeaderField, type HeaderList, isOctetString } from '../hpack/header-list.js';
 import type { EndpointEvent } from './events.js';
 import { ReceiveWindow, SendWindow } from './flow-control.js';
 import { HeaderBlockAssembly } from './header-block-assembly.js';
@@ -62,8 +62,10 @@ export interface EndpointOptions {
   /** The connection-level receive window we keep open (§6.9.2: only WINDOW_UPDATE can set it). Default 1 MiB. */
   connectionWindowSize?: number;
   limits?: Partial<EndpointLimits>;
-  /** Sees every frame received and sent, in order. */
+  /** Sees every frame received (before it takes effect) and sent (as it is queued), in order. */
   onFrame?: FrameHook;
+  /** Sees every stream state change (§5.1), right after the frame that caused it. */
+  onStreamState?: (streamId: number, from: StreamState, to: StreamState) => void;
   /** Deadlines, in the same unit as the `now` values passed in (milliseconds by convention). */
   timeouts?: Partial<EndpointTimeouts>;
   /** The time at creation; later times come with receive() and tick(). Default 0. */
@@ -111,6 +113,7 @@ export class Http2Endpoint {
   readonly #encoder: HpackEncoder;
   readonly #fieldDecoder: HpackDecoder;
   readonly #hook: FrameHook | undefined;
+  readonly #stateHook: EndpointOptions['onStreamState'];
 
   #prefaceSeen = 0; // server: octets of the client preface matched so far
   #peerSettingsSeen = false;
@@ -146,6 +149,7 @@ export class Http2Endpoint {
     this.#createdAt = this.#now = this.#lastActivity = options.now ?? 0;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#hook = options.onFrame;
+    this.#stateHook = options.onStreamState;
     this.#out = new OutboundQueue(() => this.#peer.maxFrameSize, this.#hook);
     this.#blocks = new HeaderBlockAssembly({ maxBlockBytes: this.#limits.maxHeaderBlockBytes, maxContinuations: this.#limits.maxContinuations });
     this.#nextLocalStreamId = this.role === 'client' ? 1 : 2;
@@ -663,6 +667,7 @@ export class Http2Endpoint {
       else this.#activePeer += d;
     }
     stream.state = next;
+    this.#stateHook?.(stream.id, prev, next);
     if (isClosed(next) && !isClosed(prev)) {
       this.#ready.delete(stream);
       this.#events.push({ type: 'stream_closed', streamId: stream.id });
@@ -682,11 +687,16 @@ export class Http2Endpoint {
     return n;
   }
 
-  #send(stream: Stream, event: StreamEvent): void {
+  /** The state sending `event` leads to; throws if the RFC forbids sending it. */
+  #sendTarget(stream: Stream, event: StreamEvent): StreamState {
     const next = onSend(stream.state, event);
     if (next === undefined)
       throw new EndpointUsageError(`cannot send ${event.replace('send_', '').toUpperCase()} on stream ${stream.id} in state ${stream.state} (RFC 9113 §5.1)`);
-    this.#setState(stream, next);
+    return next;
+  }
+
+  #send(stream: Stream, event: StreamEvent): void {
+    this.#setState(stream, this.#sendTarget(stream, event));
   }
 
   /**
@@ -723,9 +733,11 @@ export class Http2Endpoint {
     }
   }
 
-  #emitHeaders(stream: Stream, fields: HeaderList, endStream: boolean): void {
-    this.#send(stream, 'send_headers');
-    this.#pushHeaderBlock({ type: 'HEADERS', streamId: stream.id, endStream, endHeaders: true, headerBlock: new Uint8Array(0) }, this.#encoder.encode(fields));
+  /** Send a header block on a stream; states change after the frames are queued, as on the wire. */
+  #emitHeaders(stream: Stream, block: Uint8Array, endStream: boolean): void {
+    const next = this.#sendTarget(stream, 'send_headers');
+    this.#pushHeaderBlock({ type: 'HEADERS', streamId: stream.id, endStream, endHeaders: true, headerBlock: new Uint8Array(0) }, block);
+    this.#setState(stream, next);
     stream.headersSent = true;
     if (endStream) this.#send(stream, 'send_end_stream');
   }
@@ -742,10 +754,12 @@ export class Http2Endpoint {
     const status = Number(fields.find((f) => f.name === ':status')?.value);
     const informational = status >= 100 && status < 200;
     if (informational && options.endStream) throw new EndpointUsageError('an informational (1xx) response cannot end the stream (RFC 9113 §8.1)');
-    if (!informational) stream.finalResponse = true;
     const endStream = options.endStream ?? false;
+    this.#sendTarget(stream, 'send_headers');
+    const block = this.#encoder.encode(fields); // throws before any state changes
+    if (!informational) stream.finalResponse = true;
     if (endStream) stream.localEnded = true;
-    this.#emitHeaders(stream, fields, endStream);
+    this.#emitHeaders(stream, block, endStream);
     return true;
   }
 
@@ -758,11 +772,12 @@ export class Http2Endpoint {
       throw new EndpointUsageError(`the server allows ${this.#peer.maxConcurrentStreams} concurrent streams (RFC 9113 §5.1.2)`);
     const id = this.#nextLocalStreamId;
     if (id > MAX_STREAM_ID) throw new EndpointUsageError('stream ids exhausted: open a new connection (RFC 9113 §5.1.1)');
+    const block = this.#encoder.encode(fields);
     this.#nextLocalStreamId += 2;
     const stream = this.#newStream(id);
     const endStream = options.endStream ?? false;
     if (endStream) stream.localEnded = true;
-    this.#emitHeaders(stream, fields, endStream);
+    this.#emitHeaders(stream, block, endStream);
     return id;
   }
 
@@ -793,6 +808,9 @@ export class Http2Endpoint {
     const stream = this.#writable(streamId, 'send trailers');
     if (!stream) return false;
     if (!stream.headersSent) throw new EndpointUsageError(`cannot send trailers on stream ${streamId} before its HEADERS`);
+    // Encoded only when their turn comes (after the DATA): check now what the encoder would refuse then.
+    const bad = fields.find((f) => !isOctetString(f.name) || !isOctetString(f.value));
+    if (bad) throw new EndpointUsageError(`trailer ${JSON.stringify(bad.name)}: names and values are octet strings (chars up to U+00FF)`);
     stream.localEnded = true;
     stream.queue.push({ kind: 'trailers', fields });
     this.#ready.add(stream);
@@ -834,15 +852,13 @@ export class Http2Endpoint {
   push(parentId: number, requestFields: HeaderList): number {
     const refusal = this.pushRefusal(parentId);
     if (refusal) throw new PushError(refusal);
+    const block = this.#encoder.encode(requestFields);
     const id = this.#nextLocalStreamId;
     this.#nextLocalStreamId += 2;
     const stream = this.#newStream(id);
     stream.parentId = parentId;
+    this.#pushHeaderBlock({ type: 'PUSH_PROMISE', streamId: parentId, promisedStreamId: id, endHeaders: true, headerBlock: new Uint8Array(0) }, block);
     this.#send(stream, 'send_push_promise');
-    this.#pushHeaderBlock(
-      { type: 'PUSH_PROMISE', streamId: parentId, promisedStreamId: id, endHeaders: true, headerBlock: new Uint8Array(0) },
-      this.#encoder.encode(requestFields),
-    );
     if (this.#nextLocalStreamId > MAX_STREAM_ID) this.shutdown(); // §5.1.1: ids exhausted, go away gracefully
     return id;
   }
@@ -957,7 +973,7 @@ export class Http2Endpoint {
         }
         if (item.kind === 'trailers') {
           stream.queue.shift();
-          this.#emitHeaders(stream, item.fields, true);
+          this.#emitHeaders(stream, this.#encoder.encode(item.fields), true);
           progress = true;
           continue;
         }
