@@ -210,6 +210,11 @@ export class Http2Endpoint {
     return s && { stream: s.send.size, connection: this.#connSend.size };
   }
 
+  /** DATA octets sent on a stream so far (0 once the stream is forgotten). */
+  sentBytes(streamId: number): number {
+    return this.#streams.get(streamId)?.sentBytes ?? 0;
+  }
+
   /** DATA octets queued on a stream and not yet sent. */
   queuedBytes(streamId: number): number {
     return this.#streams.get(streamId)?.queuedBytes ?? 0;
@@ -329,7 +334,7 @@ export class Http2Endpoint {
    * Apply a received event to a stream per the §5.1 table. Returns the
    * stream, or undefined if the frame is to be ignored. Throws the RFC's error.
    */
-  #receiveOn(id: number, event: StreamEvent): Stream | undefined {
+  #receiveOn(id: number, event: StreamEvent, beforeChange?: (stream: Stream) => void): Stream | undefined {
     const stream = this.#streams.get(id);
     const state = stream?.state ?? this.#untrackedState(id);
     const t = onReceive(state, event);
@@ -338,6 +343,7 @@ export class Http2Endpoint {
       throw t.scope === 'connection' ? new ConnectionError(t.code, msg) : new StreamError(id, t.code, msg);
     }
     if (t === 'ignore' || !stream) return undefined;
+    beforeChange?.(stream);
     this.#setState(stream, t);
     return stream;
   }
@@ -521,15 +527,16 @@ export class Http2Endpoint {
   }
 
   #onRstStream(frame: RstStreamFrame): void {
-    const stream = this.#receiveOn(frame.streamId, 'recv_rst_stream');
-    if (!stream) return;
-    const dropped = stream.dropQueue();
-    this.#ready.delete(stream);
-    if (this.role === 'server' && stream.parentId !== undefined) {
-      this.#events.push({ type: 'push_cancelled', streamId: stream.id, parentId: stream.parentId, errorCode: frame.errorCode, bytesSent: stream.sentBytes, bytesDropped: dropped });
-    } else {
-      this.#events.push({ type: 'stream_reset', streamId: stream.id, errorCode: frame.errorCode });
-    }
+    // The reset is reported before the 'stream_closed' it causes.
+    this.#receiveOn(frame.streamId, 'recv_rst_stream', (stream) => {
+      const dropped = stream.dropQueue();
+      this.#ready.delete(stream);
+      if (this.role === 'server' && stream.parentId !== undefined) {
+        this.#events.push({ type: 'push_cancelled', streamId: stream.id, parentId: stream.parentId, errorCode: frame.errorCode, bytesSent: stream.sentBytes, bytesDropped: dropped });
+      } else {
+        this.#events.push({ type: 'stream_reset', streamId: stream.id, errorCode: frame.errorCode });
+      }
+    });
   }
 
   #onSettings(frame: SettingsFrame): void {
@@ -638,6 +645,7 @@ export class Http2Endpoint {
       return this.#closeWith(new ConnectionError(e.code, e.message));
     }
     if (state !== 'closed_reset') this.#out.push({ type: 'RST_STREAM', streamId: e.streamId, errorCode: e.code });
+    this.#events.push({ type: 'stream_error', error: e }); // before the 'stream_closed' it causes
     if (stream && !isClosed(stream.state)) {
       stream.dropQueue();
       this.#ready.delete(stream);
@@ -645,7 +653,6 @@ export class Http2Endpoint {
     } else if (stream) {
       stream.state = 'closed_reset'; // already closed and remembered: now ignore what follows
     }
-    this.#events.push({ type: 'stream_error', error: e });
   }
 
   // ---- streams ---------------------------------------------------------

@@ -1,0 +1,170 @@
+// HTTP/1.1 clients (ALPN http/1.1, or cleartext without the HTTP/2 preface)
+// are served by the same handler through Node's own node:http parser, with
+// protoMajor 1 and no push: the seed's `r.ProtoMajor < 2` branch.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { HeaderField } from '../hpack/header-list.js';
+import { PushRejectedError, type Handler, type PushHandle, type Request, type Response } from './handler-api.js';
+import { headerValue, type HeaderValue } from './header-fields.js';
+import { runHandler } from './run-handler.js';
+
+function pairs(raw: string[]): HeaderField[] {
+  const out: HeaderField[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push({ name: raw[i]!.toLowerCase(), value: raw[i + 1]! });
+  return out;
+}
+
+class Http1Request implements Request {
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  readonly scheme: string;
+  readonly headers: readonly HeaderField[];
+  readonly protoMajor = 1 as const;
+  readonly streamId = 0;
+  readonly pushed = false;
+  readonly #abort = new AbortController();
+
+  constructor(
+    readonly message: IncomingMessage,
+    secure: boolean,
+  ) {
+    this.method = message.method ?? 'GET';
+    this.path = message.url ?? '/';
+    this.headers = pairs(message.rawHeaders);
+    this.authority = headerValue(this.headers, 'host') ?? '';
+    this.scheme = secure ? 'https' : 'http';
+    message.once('close', () => {
+      if (!message.complete) this.#abort.abort(new Error('the client closed the connection'));
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get trailers(): readonly HeaderField[] | undefined {
+    return this.message.complete ? pairs(this.message.rawTrailers) : undefined;
+  }
+
+  header(name: string): string | undefined {
+    return headerValue(this.headers, name.toLowerCase());
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.message[Symbol.asyncIterator]();
+  }
+
+  async body(): Promise<Buffer> {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of this.message) parts.push(chunk as Uint8Array);
+    return Buffer.concat(parts);
+  }
+}
+
+class Http1Response implements Response {
+  readonly #res: ServerResponse;
+  readonly #trailers: Record<string, string> = {};
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  get statusCode(): number {
+    return this.#res.statusCode;
+  }
+
+  set statusCode(code: number) {
+    this.#res.statusCode = code;
+  }
+
+  get headersSent(): boolean {
+    return this.#res.headersSent;
+  }
+
+  get finished(): boolean {
+    return this.#res.writableEnded;
+  }
+
+  setHeader(name: string, value: HeaderValue): this {
+    this.#res.setHeader(name, typeof value === 'object' ? [...value] : value);
+    return this;
+  }
+
+  getHeader(name: string): string | readonly string[] | undefined {
+    const v = this.#res.getHeader(name);
+    return v === undefined ? undefined : typeof v === 'object' ? v : String(v);
+  }
+
+  removeHeader(name: string): this {
+    this.#res.removeHeader(name);
+    return this;
+  }
+
+  hasHeader(name: string): boolean {
+    return this.#res.hasHeader(name);
+  }
+
+  writeHead(statusCode: number, headers: Record<string, HeaderValue> = {}): this {
+    for (const [k, v] of Object.entries(headers)) this.setHeader(k, v);
+    this.#res.writeHead(statusCode);
+    return this;
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    return this.#res.write(chunk);
+  }
+
+  drained(): Promise<void> {
+    if (!this.#res.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#res.off('drain', done).off('close', done);
+        resolve();
+      };
+      this.#res.on('drain', done).on('close', done);
+    });
+  }
+
+  end(chunk?: string | Uint8Array): void {
+    if (this.#res.writableEnded) return;
+    if (Object.keys(this.#trailers).length > 0) this.#res.addTrailers(this.#trailers);
+    if (chunk === undefined) this.#res.end();
+    else this.#res.end(chunk);
+  }
+
+  setTrailer(name: string, value: string): this {
+    // HTTP/1.1 sends trailers only with chunked encoding, announced in Trailer.
+    if (!this.#res.headersSent) {
+      const announced = this.#res.getHeader('trailer');
+      this.#res.setHeader('trailer', announced ? `${String(announced)}, ${name}` : name);
+    }
+    this.#trailers[name] = value;
+    return this;
+  }
+
+  writeEarlyHints(hints: Record<string, HeaderValue>): void {
+    const h: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(hints)) h[k] = typeof v === 'object' ? [...v] : String(v);
+    this.#res.writeEarlyHints(h);
+  }
+
+  readonly canPush = false;
+
+  push(): Promise<PushHandle> {
+    return Promise.reject(new PushRejectedError('http1', 'HTTP/1.1 has no server push; this client did not negotiate HTTP/2'));
+  }
+
+  on(event: 'drain' | 'close', listener: () => void): this {
+    this.#res.on(event, listener);
+    return this;
+  }
+}
+
+/** A node:http server (never listening) that serves HTTP/1.1 connections handed to it. */
+export function createHttp1Fallback(handler: Handler, onError: (error: unknown, req: Request) => void, secure: boolean): Server {
+  return createServer((message, res) => {
+    const req = new Http1Request(message, secure);
+    runHandler(handler, req, new Http1Response(res), { error: (e) => onError(e, req), abort: () => res.destroy() });
+  });
+}

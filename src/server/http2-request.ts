@@ -1,0 +1,110 @@
+// An HTTP/2 request as the handler sees it. Its body is an async iterable
+// whose reading is what credits flow control back to the client: a handler
+// that does not read holds the client to one stream window (RFC 9113 §5.2).
+
+import type { HeaderField } from '../hpack/header-list.js';
+import type { Request } from './handler-api.js';
+import { headerValue } from './header-fields.js';
+
+export interface RequestInit {
+  streamId: number;
+  fields: readonly HeaderField[];
+  pushed: boolean;
+  /** Called with the octets the handler has read, to credit the windows. */
+  onRead: (n: number) => void;
+}
+
+export class Http2Request implements Request {
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  readonly scheme: string;
+  readonly headers: readonly HeaderField[];
+  readonly protoMajor = 2 as const;
+  readonly streamId: number;
+  readonly pushed: boolean;
+  readonly #abort = new AbortController();
+  readonly #onRead: (n: number) => void;
+  #trailers: readonly HeaderField[] | undefined;
+  #chunks: Uint8Array[] = [];
+  #ended = false;
+  #wake: (() => void) | undefined;
+
+  constructor(init: RequestInit) {
+    this.streamId = init.streamId;
+    this.pushed = init.pushed;
+    this.#onRead = init.onRead;
+    const pseudo = new Map<string, string>();
+    const regular: HeaderField[] = [];
+    for (const f of init.fields) {
+      if (f.name.startsWith(':')) pseudo.set(f.name, f.value);
+      else regular.push(f);
+    }
+    this.method = pseudo.get(':method') ?? '';
+    this.path = pseudo.get(':path') ?? '';
+    this.scheme = pseudo.get(':scheme') ?? '';
+    this.authority = pseudo.get(':authority') ?? headerValue(regular, 'host') ?? '';
+    this.headers = regular;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get trailers(): readonly HeaderField[] | undefined {
+    return this.#trailers;
+  }
+
+  header(name: string): string | undefined {
+    return headerValue(this.headers, name.toLowerCase());
+  }
+
+  // ---- fed by the session ---------------------------------------------
+
+  pushChunk(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#notify();
+  }
+
+  end(trailers?: readonly HeaderField[]): void {
+    this.#ended = true;
+    if (trailers) this.#trailers = trailers;
+    this.#notify();
+  }
+
+  /** The client reset the stream, or the connection ended. */
+  abort(reason: Error): void {
+    if (this.#ended && this.#chunks.length === 0) return;
+    this.#chunks = [];
+    if (!this.#abort.signal.aborted) this.#abort.abort(reason);
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  // ---- read by the handler --------------------------------------------
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      if (this.#abort.signal.aborted) throw this.#abort.signal.reason;
+      const chunk = this.#chunks.shift();
+      if (chunk) {
+        this.#onRead(chunk.length);
+        yield chunk;
+        continue;
+      }
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  async body(): Promise<Buffer> {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of this) parts.push(chunk);
+    return Buffer.concat(parts);
+  }
+}

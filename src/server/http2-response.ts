@@ -1,0 +1,210 @@
+// An HTTP/2 response as the handler writes it, on top of the engine's
+// respond/sendData/sendTrailers/push. write() reports back-pressure from the
+// stream's queued DATA, which only drains as the client's windows allow.
+
+import { EventEmitter } from 'node:events';
+import type { Http2Endpoint } from '../connection/endpoint.js';
+import type { PushRefusal } from '../connection/push-rules.js';
+import type { HeaderField } from '../hpack/header-list.js';
+import { PushRejectedError, type PushHandle, type PushOptions, type PushRejection, type Response } from './handler-api.js';
+import { checkOutgoingField, type HeaderValue, toFields } from './header-fields.js';
+import { promisedRequest, type PromisedRequest } from './push-request.js';
+
+/** What a response needs from its connection. */
+export interface ResponsePort {
+  readonly endpoint: Http2Endpoint;
+  /** Write queued output soon (batched per event-loop turn). */
+  scheduleFlush(): void;
+  /** Dispatch a promised request to the handler; returns its handle. */
+  startPush(parent: Http2Response, promised: PromisedRequest): PushHandle;
+}
+
+/** Queued DATA above which write() asks the caller to wait. */
+export const HIGH_WATER_MARK = 64 * 1024;
+
+const REFUSAL: Record<PushRefusal, PushRejection> = {
+  not_server: 'push_disabled',
+  push_disabled: 'push_disabled',
+  parent_not_open: 'stream_closed',
+  parent_is_pushed: 'recursive',
+  concurrency_limit: 'concurrency_limit',
+  goaway: 'goaway',
+  ids_exhausted: 'ids_exhausted',
+  connection_closed: 'goaway',
+};
+
+const utf8 = new TextEncoder();
+const bytesOf = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? utf8.encode(chunk) : chunk);
+
+export class Http2Response extends EventEmitter implements Response {
+  statusCode = 200;
+  readonly #port: ResponsePort;
+  readonly #headers = new Map<string, string[]>();
+  readonly #trailers = new Map<string, string[]>();
+  #headersSent = false;
+  #finished = false;
+  #closed = false;
+
+  constructor(
+    port: ResponsePort,
+    readonly streamId: number,
+    /** The request's scheme and authority, inherited by pushes. */
+    readonly parent: { scheme: string; authority: string; pushed: boolean },
+  ) {
+    super();
+    this.#port = port;
+  }
+
+  get headersSent(): boolean {
+    return this.#headersSent;
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** The stream is closed (done, or reset by the client). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  setHeader(name: string, value: HeaderValue): this {
+    if (this.#headersSent) throw new Error(`cannot set ${name}: the response head is already sent`);
+    const [n, values] = checkOutgoingField(name, value);
+    this.#headers.set(n, values);
+    return this;
+  }
+
+  getHeader(name: string): string | readonly string[] | undefined {
+    const v = this.#headers.get(name.toLowerCase());
+    return v && (v.length === 1 ? v[0] : v);
+  }
+
+  removeHeader(name: string): this {
+    if (this.#headersSent) throw new Error(`cannot remove ${name}: the response head is already sent`);
+    this.#headers.delete(name.toLowerCase());
+    return this;
+  }
+
+  hasHeader(name: string): boolean {
+    return this.#headers.has(name.toLowerCase());
+  }
+
+  setTrailer(name: string, value: string): this {
+    if (this.#finished) throw new Error('cannot set a trailer after end()');
+    const [n, values] = checkOutgoingField(name, value);
+    this.#trailers.set(n, values);
+    return this;
+  }
+
+  writeHead(statusCode: number, headers: Record<string, HeaderValue> = {}): this {
+    if (this.#headersSent) throw new Error('the response head is already sent');
+    for (const [name, value] of Object.entries(headers)) this.setHeader(name, value);
+    this.statusCode = statusCode;
+    this.#sendHead(false);
+    return this;
+  }
+
+  writeEarlyHints(hints: Record<string, HeaderValue>): void {
+    if (this.#headersSent) throw new Error('early hints must come before the response head (RFC 8297)');
+    const fields: HeaderField[] = [{ name: ':status', value: '103' }];
+    for (const [name, value] of Object.entries(hints)) {
+      const [n, values] = checkOutgoingField(name, value);
+      for (const v of values) fields.push({ name: n, value: v });
+    }
+    this.#port.endpoint.respond(this.streamId, fields);
+    this.#port.scheduleFlush();
+  }
+
+  #sendHead(endStream: boolean): void {
+    const status = this.statusCode;
+    if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`invalid final status ${status}: use writeEarlyHints for 1xx`);
+    this.#headersSent = true;
+    this.#port.endpoint.respond(this.streamId, [{ name: ':status', value: String(status) }, ...toFields(this.#headers)], { endStream });
+    this.#port.scheduleFlush();
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (this.#finished) throw new Error('write after end()');
+    if (!this.#headersSent) this.#sendHead(false);
+    const data = bytesOf(chunk);
+    if (data.length === 0) return true;
+    const endpoint = this.#port.endpoint;
+    if (!endpoint.sendData(this.streamId, data)) return true; // the stream is gone: nothing to wait for
+    this.#port.scheduleFlush();
+    return endpoint.queuedBytes(this.streamId) < HIGH_WATER_MARK;
+  }
+
+  drained(): Promise<void> {
+    if (this.#closed || this.#port.endpoint.queuedBytes(this.streamId) < HIGH_WATER_MARK) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.off('drain', done).off('close', done);
+        resolve();
+      };
+      this.on('drain', done).on('close', done);
+    });
+  }
+
+  end(chunk?: string | Uint8Array): void {
+    if (this.#finished) return;
+    const data = chunk === undefined ? undefined : bytesOf(chunk);
+    const hasData = data !== undefined && data.length > 0;
+    const hasTrailers = this.#trailers.size > 0;
+    this.#finished = true;
+    if (!this.#headersSent) {
+      if (!hasData && !hasTrailers) return this.#sendHead(true);
+      if (hasData && !this.#headers.has('content-length')) this.#headers.set('content-length', [String(data.length)]);
+      this.#sendHead(false);
+    }
+    const endpoint = this.#port.endpoint;
+    if (hasTrailers) {
+      if (hasData) endpoint.sendData(this.streamId, data);
+      endpoint.sendTrailers(this.streamId, toFields(this.#trailers));
+    } else {
+      endpoint.sendData(this.streamId, data ?? new Uint8Array(0), { endStream: true });
+    }
+    this.#port.scheduleFlush();
+  }
+
+  get canPush(): boolean {
+    return !this.parent.pushed && !this.#finished && this.#port.endpoint.pushRefusal(this.streamId) === undefined;
+  }
+
+  async push(target: string, options?: PushOptions): Promise<PushHandle> {
+    if (this.parent.pushed) throw new PushRejectedError('recursive', 'a pushed response cannot push (RFC 9113 §6.6)');
+    if (this.#finished) throw new PushRejectedError('stream_closed', 'the response has ended: promises must precede its end (RFC 9113 §8.4)');
+    const promised = promisedRequest(this.parent, target, options);
+    const refusal = this.#port.endpoint.pushRefusal(this.streamId);
+    if (refusal) throw new PushRejectedError(REFUSAL[refusal], refusalMessage(refusal));
+    return this.#port.startPush(this, promised);
+  }
+
+  // ---- from the session -------------------------------------------------
+
+  /** The stream closed: done, or reset by the client. */
+  markClosed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.emit('close');
+  }
+}
+
+function refusalMessage(refusal: PushRefusal): string {
+  switch (refusal) {
+    case 'push_disabled':
+    case 'not_server':
+      return 'the client disabled push with SETTINGS_ENABLE_PUSH=0 (RFC 9113 §6.5.2); browsers do';
+    case 'parent_not_open':
+      return 'the request stream is closed or reset';
+    case 'parent_is_pushed':
+      return 'a pushed response cannot push';
+    case 'concurrency_limit':
+      return "the client's SETTINGS_MAX_CONCURRENT_STREAMS is reached (RFC 9113 §5.1.2)";
+    case 'goaway':
+    case 'connection_closed':
+      return 'the connection is going away (RFC 9113 §6.8)';
+    case 'ids_exhausted':
+      return 'no stream id is left on this connection';
+  }
+}

@@ -1,0 +1,247 @@
+// One HTTP/2 connection on a socket: the engine fed with the socket's bytes
+// and the clock, its output written back in one batch per event-loop turn,
+// its events turned into handler calls. All protocol decisions stay in the
+// engine; this file only moves bytes, time and events.
+
+import type { Duplex } from 'node:stream';
+import { Http2Endpoint, type EndpointLimits, type EndpointTimeouts } from '../connection/endpoint.js';
+import type { EndpointEvent } from '../connection/events.js';
+import type { Settings } from '../connection/settings.js';
+import { ErrorCode, errorCodeName } from '../frames/constants.js';
+import type { HeaderField } from '../hpack/header-list.js';
+import type { Handler, PushHandle, PushOutcome } from './handler-api.js';
+import { runHandler } from './run-handler.js';
+import { Http2Request } from './http2-request.js';
+import { Http2Response, type ResponsePort } from './http2-response.js';
+import type { PromisedRequest } from './push-request.js';
+import type { Tracer } from '../trace.js';
+
+export interface SessionOptions {
+  settings?: Partial<Settings>;
+  limits?: Partial<EndpointLimits>;
+  timeouts?: Partial<EndpointTimeouts>;
+  /** Scheme of requests on this connection when the client omits nothing: https over TLS, http over h2c. */
+  secure: boolean;
+}
+
+export interface SessionHost {
+  readonly handler: Handler;
+  readonly tracer: Tracer | undefined;
+  /** A handler threw or rejected. */
+  handlerError(error: unknown, req: Http2Request): void;
+  sessionClosed(session: Http2Session): void;
+}
+
+interface Exchange {
+  req: Http2Request;
+  res: Http2Response;
+  push?: { settle: (o: PushOutcome) => void };
+}
+
+const now = () => performance.now();
+
+export class Http2Session implements ResponsePort {
+  readonly endpoint: Http2Endpoint;
+  readonly id: number;
+  readonly #socket: Duplex;
+  readonly #host: SessionHost;
+  readonly #exchanges = new Map<number, Exchange>();
+  #flushScheduled = false;
+  #timer: NodeJS.Timeout | undefined;
+  #ended = false;
+
+  constructor(socket: Duplex, host: SessionHost, options: SessionOptions, id: number) {
+    this.id = id;
+    this.#socket = socket;
+    this.#host = host;
+    const tracer = host.tracer;
+    tracer?.open(id, options.secure ? 'h2 (TLS)' : 'h2c (cleartext)');
+    this.endpoint = new Http2Endpoint({
+      role: 'server',
+      settings: options.settings,
+      limits: options.limits,
+      timeouts: options.timeouts,
+      now: now(),
+      onFrame: tracer && ((dir, frame) => tracer.frame(id, dir, frame)),
+      onStreamState: tracer && ((stream, from, to) => tracer.state(id, stream, from, to)),
+    });
+    socket.on('data', (chunk: Buffer) => this.#dispatch(this.endpoint.receive(chunk, now())));
+    socket.on('drain', () => this.flush());
+    socket.on('error', () => this.#teardown());
+    socket.on('close', () => this.#teardown());
+    socket.on('end', () => this.#teardown());
+    this.flush();
+  }
+
+  /** Begin a graceful shutdown (two GOAWAYs, RFC 9113 §6.8). */
+  shutdown(): void {
+    if (this.#ended) return;
+    this.endpoint.shutdown();
+    this.flush();
+  }
+
+  /** End now: GOAWAY, then the socket is destroyed. */
+  destroy(): void {
+    if (!this.#ended) {
+      this.endpoint.close(ErrorCode.NO_ERROR, 'server closing');
+      this.flush();
+    }
+    this.#socket.destroy();
+    this.#teardown();
+  }
+
+  get activeStreams(): number {
+    return this.#exchanges.size;
+  }
+
+  scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Write everything the engine has ready, in one corked batch. */
+  flush(): void {
+    this.#flushScheduled = false;
+    if (this.#ended || this.#socket.destroyed) return;
+    if (this.#socket.writableNeedDrain) return; // 'drain' calls again
+    const parts = this.endpoint.takeOutput();
+    if (parts.length > 0) {
+      this.#socket.cork();
+      for (const p of parts) this.#socket.write(p);
+      this.#socket.uncork();
+    }
+    this.#dispatch(this.endpoint.takeEvents(), false);
+    if (this.endpoint.finished) {
+      this.#socket.end();
+      this.#teardown();
+      return;
+    }
+    this.#arm();
+  }
+
+  #arm(): void {
+    clearTimeout(this.#timer);
+    const deadline = this.endpoint.nextDeadline;
+    if (deadline === undefined) return;
+    this.#timer = setTimeout(() => this.#dispatch(this.endpoint.tick(now())), Math.max(0, deadline - now()) + 1);
+    this.#timer.unref();
+  }
+
+  #dispatch(events: EndpointEvent[], flush = true): void {
+    for (const e of events) this.#onEvent(e);
+    if (flush) this.flush();
+  }
+
+  #onEvent(e: EndpointEvent): void {
+    switch (e.type) {
+      case 'request':
+        this.#startExchange(e.streamId, e.headers, false, e.endStream);
+        return;
+      case 'data': {
+        const ex = this.#exchanges.get(e.streamId);
+        if (!ex) return this.endpoint.consume(e.streamId, e.flowControlled);
+        if (e.data.length) ex.req.pushChunk(e.data);
+        if (e.endStream) ex.req.end();
+        return;
+      }
+      case 'trailers':
+        return this.#exchanges.get(e.streamId)?.req.end(e.headers);
+      case 'stream_reset':
+        return this.#closeExchange(e.streamId, { status: 'cancelled', errorCode: e.errorCode, errorName: errorCodeName(e.errorCode) ?? '?', bytesSent: 0, bytesDropped: 0 });
+      case 'push_cancelled':
+        return this.#closeExchange(e.streamId, {
+          status: 'cancelled',
+          errorCode: e.errorCode,
+          errorName: errorCodeName(e.errorCode) ?? `0x${e.errorCode.toString(16)}`,
+          bytesSent: e.bytesSent,
+          bytesDropped: e.bytesDropped,
+        });
+      case 'stream_error':
+        return this.#closeExchange(e.error.streamId, {
+          status: 'cancelled',
+          errorCode: e.error.code,
+          errorName: e.error.codeName,
+          bytesSent: this.endpoint.sentBytes(e.error.streamId),
+          bytesDropped: 0,
+        });
+      case 'stream_closed':
+        return this.#closeExchange(e.streamId, undefined);
+      case 'writable':
+        this.#exchanges.get(e.streamId)?.res.emit('drain');
+        return;
+      case 'connection_error':
+        this.#host.tracer?.note(this.id, `connection error ${e.error.codeName}: ${e.error.message}`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #startExchange(streamId: number, fields: readonly HeaderField[], pushed: boolean, ended: boolean, push?: Exchange['push']): void {
+    const req = new Http2Request({
+      streamId,
+      fields,
+      pushed,
+      onRead: (n) => {
+        this.endpoint.consume(streamId, n);
+        this.scheduleFlush();
+      },
+    });
+    if (ended) req.end();
+    const res = new Http2Response(this, streamId, { scheme: req.scheme, authority: req.authority, pushed });
+    this.#exchanges.set(streamId, push ? { req, res, push } : { req, res });
+    this.#run(req, res);
+  }
+
+  #run(req: Http2Request, res: Http2Response): void {
+    runHandler(this.#host.handler, req, res, {
+      error: (error) => this.#host.handlerError(error, req),
+      abort: () => {
+        if (res.closed) return;
+        this.endpoint.resetStream(req.streamId, ErrorCode.INTERNAL_ERROR);
+        const sent = this.endpoint.sentBytes(req.streamId);
+        this.#closeExchange(req.streamId, { status: 'cancelled', errorCode: ErrorCode.INTERNAL_ERROR, errorName: 'INTERNAL_ERROR', bytesSent: sent, bytesDropped: 0 });
+        this.scheduleFlush();
+      },
+    });
+  }
+
+  startPush(parent: Http2Response, promised: PromisedRequest): PushHandle {
+    const streamId = this.endpoint.push(parent.streamId, promised.fields);
+    let settle!: (o: PushOutcome) => void;
+    const outcome = new Promise<PushOutcome>((resolve) => (settle = resolve));
+    this.scheduleFlush();
+    // Go dispatches the promised request to the same handler, in its own
+    // goroutine; here, on the next turn, after the parent handler's own writes.
+    setImmediate(() => this.#startExchange(streamId, promised.fields, true, true, { settle }));
+    return { streamId, path: promised.path, method: promised.method, outcome };
+  }
+
+  #closeExchange(streamId: number, cancelled: PushOutcome | undefined): void {
+    const ex = this.#exchanges.get(streamId);
+    if (!ex) return;
+    this.#exchanges.delete(streamId);
+    if (cancelled) ex.req.abort(new Error(`stream ${streamId} reset by the client (${cancelled.status === 'cancelled' ? cancelled.errorName : ''})`));
+    else ex.req.end();
+    ex.res.markClosed();
+    if (ex.push) {
+      const sent = this.endpoint.sentBytes(streamId);
+      ex.push.settle(cancelled && cancelled.status === 'cancelled' ? cancelled : { status: 'delivered', bytesSent: sent });
+    }
+  }
+
+  #teardown(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#timer);
+    for (const [id, ex] of this.#exchanges) {
+      ex.req.abort(new Error('the connection closed'));
+      ex.res.markClosed();
+      ex.push?.settle({ status: 'aborted', bytesSent: this.endpoint.sentBytes(id) });
+    }
+    this.#exchanges.clear();
+    this.#host.tracer?.close(this.id);
+    this.#host.sessionClosed(this);
+  }
+}

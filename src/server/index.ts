@@ -1,0 +1,5 @@
+// The server: createServer, the handler API and push.
+export * from './server.js';
+export * from './handler-api.js';
+export { HIGH_WATER_MARK } from './http2-response.js';
+export { createSelfSignedCertificate, loadOrCreateCertificate } from './self-signed-certificate.js';

@@ -1,0 +1,35 @@
+// Running a handler, as Go does: when it returns (or its promise settles)
+// the response is complete; if it throws, the client gets a 500, or, once
+// the head is out, an aborted stream.
+
+import type { Handler, Request, Response } from './handler-api.js';
+
+export interface HandlerOutcome {
+  /** Report the error (the server's 'handlerError' event). */
+  error(error: unknown): void;
+  /** The head was already sent: abort the response (RST_STREAM INTERNAL_ERROR, or close the HTTP/1.1 connection). */
+  abort(): void;
+}
+
+export function runHandler(handler: Handler, req: Request, res: Response, outcome: HandlerOutcome): void {
+  const finish = () => {
+    if (!res.finished) res.end();
+  };
+  const fail = (error: unknown) => {
+    outcome.error(error);
+    if (res.finished) return; // the response was complete: only report
+    if (!res.headersSent) {
+      res.statusCode = 500;
+      res.end();
+    } else {
+      outcome.abort();
+    }
+  };
+  try {
+    const result = handler(req, res);
+    if (result && typeof (result as Promise<void>).then === 'function') (result as Promise<void>).then(finish, fail);
+    else finish();
+  } catch (error) {
+    fail(error);
+  }
+}

@@ -1,0 +1,62 @@
+// The frame tracer: every frame in and out of a connection as one readable
+// line, with the stream state changes it causes (RFC 9113 §5.1), so what
+// Push() does on the wire can be read in order.
+
+import type { StreamState } from './connection/stream-states.js';
+import type { Frame } from './frames/frame.js';
+import { formatFrame } from './frames/format.js';
+
+export type TraceRecord =
+  | { kind: 'open'; connection: number; line: string; transport: string }
+  | { kind: 'frame'; connection: number; line: string; direction: 'in' | 'out'; frame: Frame }
+  | { kind: 'state'; connection: number; line: string; streamId: number; from: StreamState; to: StreamState }
+  | { kind: 'note'; connection: number; line: string }
+  | { kind: 'close'; connection: number; line: string };
+
+export type TraceSink = (record: TraceRecord) => void;
+
+const STATE_NAMES: Record<StreamState, string> = {
+  idle: 'idle',
+  reserved_local: 'reserved (local)',
+  reserved_remote: 'reserved (remote)',
+  open: 'open',
+  half_closed_local: 'half-closed (local)',
+  half_closed_remote: 'half-closed (remote)',
+  closed: 'closed',
+  closed_reset: 'closed (reset)',
+};
+
+export const stateName = (s: StreamState): string => STATE_NAMES[s];
+
+/**
+ * Formats trace records and hands them to a sink. `perspective` names the
+ * side doing the tracing, so arrows read "server ← client" or the reverse.
+ */
+export class Tracer {
+  constructor(
+    private readonly sink: TraceSink,
+    private readonly perspective: 'server' | 'client' = 'server',
+  ) {}
+
+  open(connection: number, transport: string): void {
+    this.sink({ kind: 'open', connection, transport, line: `#${connection} connection opened: ${transport}` });
+  }
+
+  frame(connection: number, direction: 'in' | 'out', frame: Frame): void {
+    const peer = this.perspective === 'server' ? 'client' : 'server';
+    const arrow = direction === 'in' ? `${this.perspective} ← ${peer}` : `${this.perspective} → ${peer}`;
+    this.sink({ kind: 'frame', connection, direction, frame, line: `#${connection} ${arrow}  ${formatFrame(frame)}` });
+  }
+
+  state(connection: number, streamId: number, from: StreamState, to: StreamState): void {
+    this.sink({ kind: 'state', connection, streamId, from, to, line: `#${connection}                   stream ${streamId}: ${stateName(from)} → ${stateName(to)}` });
+  }
+
+  note(connection: number, text: string): void {
+    this.sink({ kind: 'note', connection, line: `#${connection} ${text}` });
+  }
+
+  close(connection: number): void {
+    this.sink({ kind: 'close', connection, line: `#${connection} connection closed` });
+  }
+}
