@@ -1,12 +1,30 @@
 #!/usr/bin/env node
-// h2wire command line. `h2wire decode <hex>` prints the frames in a byte string.
+// The h2wire command: the push demo server, a frame-level client that
+// accepts pushes, and a frame decoder.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { h2get, type FetchedResponse } from './client/h2-get.js';
+import { seedHandler } from './demo/seed-handler.js';
 import { CLIENT_PREFACE } from './frames/constants.js';
 import { FrameDecoder } from './frames/decode.js';
 import { formatFrame } from './frames/format.js';
 import { isH2ProtocolError } from './protocol-errors.js';
+import { loadOrCreateCertificate } from './server/self-signed-certificate.js';
+import { createServer } from './server/server.js';
 
-const usage = `usage: h2wire decode <hex>    decode HTTP/2 frames (a leading client preface is recognised)
-       h2wire decode -            read the hex from standard input`;
+const usage = `h2wire: HTTP/2 server push, frame by frame
+
+usage:
+  h2wire demo [--port 8443] [--host 127.0.0.1] [--h2c] [--trace] [--cert-dir DIR]
+      the seed page: / pushes /style.css (TLS with a self-signed certificate
+      for localhost, created on first run in ~/.h2wire; --h2c for cleartext)
+  h2wire get URL [--trace] [--no-push] [--insecure] [--authority HOST]
+      GET over HTTP/2 on h2wire's own engine (https: ALPN h2, http: h2c),
+      accepting pushes and showing the pushed responses
+  h2wire decode HEX|-
+      decode HTTP/2 frames from hex (a leading client preface is recognised)`;
 
 async function readStdin(): Promise<string> {
   let s = '';
@@ -14,7 +32,8 @@ async function readStdin(): Promise<string> {
   return s;
 }
 
-async function decodeCommand(arg: string | undefined): Promise<number> {
+async function decodeCommand(args: string[]): Promise<number> {
+  const arg = args[0];
   if (!arg) {
     console.error(usage);
     return 2;
@@ -46,9 +65,88 @@ async function decodeCommand(arg: string | undefined): Promise<number> {
   return 0;
 }
 
-const [command, ...args] = process.argv.slice(2);
-if (command === 'decode') process.exitCode = await decodeCommand(args[0]);
-else {
+async function demoCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '8443' },
+      host: { type: 'string', default: '127.0.0.1' },
+      h2c: { type: 'boolean', default: false },
+      trace: { type: 'boolean', default: false },
+      'cert-dir': { type: 'string', default: join(homedir(), '.h2wire') },
+    },
+  });
+  const tls = values.h2c ? undefined : loadOrCreateCertificate(values['cert-dir']);
+  const server = createServer({ tls, trace: values.trace ? (r) => console.log(r.line) : undefined }, seedHandler);
+  server.on('handlerError', (e) => console.error('handler error:', e));
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    process.once('uncaughtException', reject);
+    server.listen(Number(values.port), values.host);
+  });
+  const { port } = server.address();
+  const scheme = values.h2c ? 'http' : 'https';
+  const host = values.host === '127.0.0.1' || values.host === '::1' ? 'localhost' : values.host;
+  console.log(`h2wire demo: ${scheme}://${host}:${port}/ (${values.h2c ? 'cleartext h2c with prior knowledge, and HTTP/1.1' : 'TLS with ALPN h2 and http/1.1; self-signed certificate'})`);
+  console.log(`see the push:  node build/src/cli.js get ${scheme}://${host}:${port}/ ${values.h2c ? '' : '--insecure '}--trace`);
+  console.log(`or with nghttp:  nghttp -v ${scheme}://${host}:${port}/`);
+  console.log('Ctrl-C stops the server.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => {
+      console.log('\nclosing gracefully (GOAWAY)...');
+      server.close(resolve);
+    });
+  });
+  return 0;
+}
+
+function describeResponse(r: FetchedResponse): string {
+  const type = r.headers.find((f) => f.name === 'content-type')?.value ?? '';
+  const outcome = r.reset ? `reset (${r.reset})` : `${r.status ?? '?'}${type ? `, ${type}` : ''}, ${r.body.length} octets`;
+  return `${r.pushed ? `pushed on stream ${r.streamId}` : `stream ${r.streamId}`}: ${r.path} -> ${outcome}`;
+}
+
+async function getCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      trace: { type: 'boolean', default: false },
+      'no-push': { type: 'boolean', default: false },
+      insecure: { type: 'boolean', short: 'k', default: false },
+      authority: { type: 'string' },
+      body: { type: 'boolean', default: false },
+    },
+  });
+  const url = positionals[0];
+  if (!url) {
+    console.error(usage);
+    return 2;
+  }
+  const result = await h2get(url, {
+    push: !values['no-push'],
+    insecure: values.insecure,
+    authority: values.authority,
+    trace: values.trace ? (r) => console.log(r.line) : undefined,
+  });
+  console.log(`\n${result.protocol}: ${describeResponse(result.response)}`);
+  for (const p of result.pushes) console.log(`${result.protocol}: ${describeResponse(p)}`);
+  if (result.pushes.length === 0 && !values['no-push']) console.log('(no push on this connection)');
+  if (values.body) process.stdout.write(result.response.body);
+  return result.response.status !== undefined && result.response.status < 400 ? 0 : 1;
+}
+
+const [command, ...rest] = process.argv.slice(2);
+const commands: Record<string, (args: string[]) => Promise<number>> = { decode: decodeCommand, demo: demoCommand, get: getCommand };
+const run = command ? commands[command] : undefined;
+if (!run) {
   console.error(usage);
   process.exitCode = 2;
+} else {
+  try {
+    process.exitCode = await run(rest);
+  } catch (e) {
+    console.error(`h2wire ${command}: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  }
 }

@@ -4,12 +4,14 @@
 
 import type { StreamState } from './connection/stream-states.js';
 import type { Frame } from './frames/frame.js';
+import type { HeaderList } from './hpack/header-list.js';
 import { formatFrame } from './frames/format.js';
 
 export type TraceRecord =
   | { kind: 'open'; connection: number; line: string; transport: string }
   | { kind: 'frame'; connection: number; line: string; direction: 'in' | 'out'; frame: Frame }
   | { kind: 'state'; connection: number; line: string; streamId: number; from: StreamState; to: StreamState }
+  | { kind: 'fields'; connection: number; line: string; direction: 'in' | 'out'; streamId: number; fields: HeaderList }
   | { kind: 'note'; connection: number; line: string }
   | { kind: 'close'; connection: number; line: string };
 
@@ -50,6 +52,12 @@ export class Tracer {
 
   state(connection: number, streamId: number, from: StreamState, to: StreamState): void {
     this.sink({ kind: 'state', connection, streamId, from, to, line: `#${connection}                   stream ${streamId}: ${stateName(from)} → ${stateName(to)}` });
+  }
+
+  /** A decoded (in) or encoded (out) field list, shown under its frame; long values shortened. */
+  fields(connection: number, direction: 'in' | 'out', streamId: number, fields: HeaderList): void {
+    const shown = fields.map((f) => `${f.name}: ${f.sensitive ? '(sensitive)' : f.value.length > 60 ? `${f.value.slice(0, 57)}...` : f.value}`).join(', ');
+    this.sink({ kind: 'fields', connection, direction, streamId, fields, line: `#${connection}                   [${shown}]` });
   }
 
   note(connection: number, text: string): void {

@@ -64,6 +64,8 @@ export interface EndpointOptions {
   limits?: Partial<EndpointLimits>;
   /** Sees every frame received (before it takes effect) and sent (as it is queued), in order. */
   onFrame?: FrameHook;
+  /** Sees every field list decoded (in) or encoded (out), right after its frames; for tracing. */
+  onFields?: (direction: 'in' | 'out', streamId: number, fields: HeaderList) => void;
   /** Sees every stream state change (§5.1), right after the frame that caused it. */
   onStreamState?: (streamId: number, from: StreamState, to: StreamState) => void;
   /** Deadlines, in the same unit as the `now` values passed in (milliseconds by convention). */
@@ -114,10 +116,12 @@ export class Http2Endpoint {
   readonly #fieldDecoder: HpackDecoder;
   readonly #hook: FrameHook | undefined;
   readonly #stateHook: EndpointOptions['onStreamState'];
+  readonly #fieldsHook: EndpointOptions['onFields'];
 
   #prefaceSeen = 0; // server: octets of the client preface matched so far
   #peerSettingsSeen = false;
-  #local: Settings = { ...INITIAL_SETTINGS }; // ours, in force (acknowledged)
+  readonly #initialLocal: Settings = { ...INITIAL_SETTINGS };
+  #local: Settings = this.#initialLocal; // ours, in force (acknowledged)
   readonly #localPending: Settings[] = []; // ours, sent and not yet acknowledged
   #localWanted: Settings;
   #peer: Settings = { ...INITIAL_SETTINGS };
@@ -150,6 +154,7 @@ export class Http2Endpoint {
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#hook = options.onFrame;
     this.#stateHook = options.onStreamState;
+    this.#fieldsHook = options.onFields;
     this.#out = new OutboundQueue(() => this.#peer.maxFrameSize, this.#hook);
     this.#blocks = new HeaderBlockAssembly({ maxBlockBytes: this.#limits.maxHeaderBlockBytes, maxContinuations: this.#limits.maxContinuations });
     this.#nextLocalStreamId = this.role === 'client' ? 1 : 2;
@@ -364,6 +369,7 @@ export class Http2Endpoint {
 
   #onFieldBlock(first: HeadersFrame | PushPromiseFrame, block: Uint8Array): void {
     const { fields, tooLarge } = this.#decodeFields(block);
+    this.#fieldsHook?.('in', first.type === 'PUSH_PROMISE' ? first.promisedStreamId : first.streamId, fields);
     if (first.type === 'PUSH_PROMISE') return this.#onPushPromise(first, fields, tooLarge);
     const id = first.streamId;
 
@@ -741,9 +747,10 @@ export class Http2Endpoint {
   }
 
   /** Send a header block on a stream; states change after the frames are queued, as on the wire. */
-  #emitHeaders(stream: Stream, block: Uint8Array, endStream: boolean): void {
+  #emitHeaders(stream: Stream, fields: HeaderList, block: Uint8Array, endStream: boolean): void {
     const next = this.#sendTarget(stream, 'send_headers');
     this.#pushHeaderBlock({ type: 'HEADERS', streamId: stream.id, endStream, endHeaders: true, headerBlock: new Uint8Array(0) }, block);
+    this.#fieldsHook?.('out', stream.id, fields);
     this.#setState(stream, next);
     stream.headersSent = true;
     if (endStream) this.#send(stream, 'send_end_stream');
@@ -766,7 +773,7 @@ export class Http2Endpoint {
     const block = this.#encoder.encode(fields); // throws before any state changes
     if (!informational) stream.finalResponse = true;
     if (endStream) stream.localEnded = true;
-    this.#emitHeaders(stream, block, endStream);
+    this.#emitHeaders(stream, fields, block, endStream);
     return true;
   }
 
@@ -784,7 +791,7 @@ export class Http2Endpoint {
     const stream = this.#newStream(id);
     const endStream = options.endStream ?? false;
     if (endStream) stream.localEnded = true;
-    this.#emitHeaders(stream, block, endStream);
+    this.#emitHeaders(stream, fields, block, endStream);
     return id;
   }
 
@@ -865,6 +872,7 @@ export class Http2Endpoint {
     const stream = this.#newStream(id);
     stream.parentId = parentId;
     this.#pushHeaderBlock({ type: 'PUSH_PROMISE', streamId: parentId, promisedStreamId: id, endHeaders: true, headerBlock: new Uint8Array(0) }, block);
+    this.#fieldsHook?.('out', id, requestFields);
     this.#send(stream, 'send_push_promise');
     if (this.#nextLocalStreamId > MAX_STREAM_ID) this.shutdown(); // §5.1.1: ids exhausted, go away gracefully
     return id;
@@ -885,7 +893,9 @@ export class Http2Endpoint {
 
   #sendSettings(wanted: Settings): void {
     const base = this.#localPending.at(-1) ?? this.#local;
-    const list = settingsDiff(base, wanted);
+    // A client states ENABLE_PUSH in its first SETTINGS, so the trace shows whether it accepts pushes.
+    const first = this.#localPending.length === 0 && this.#local === this.#initialLocal;
+    const list = settingsDiff(base, wanted, this.role === 'client' && first ? ['enablePush'] : []);
     this.#localWanted = wanted;
     this.#out.push({ type: 'SETTINGS', streamId: 0, ack: false, settings: list });
     this.#localPending.push(applySettings(base, list));
@@ -980,7 +990,7 @@ export class Http2Endpoint {
         }
         if (item.kind === 'trailers') {
           stream.queue.shift();
-          this.#emitHeaders(stream, this.#encoder.encode(item.fields), true);
+          this.#emitHeaders(stream, item.fields, this.#encoder.encode(item.fields), true);
           progress = true;
           continue;
         }

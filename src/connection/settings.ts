@@ -45,11 +45,15 @@ export function applySettings(current: Readonly<Settings>, list: readonly Settin
   return next;
 }
 
-/** The list to send so that a peer starting from `base` ends with `wanted`: only what differs. */
-export function settingsDiff(base: Readonly<Settings>, wanted: Readonly<Settings>): Setting[] {
+/**
+ * The list to send so that a peer starting from `base` ends with `wanted`:
+ * what differs, plus the keys in `always` (sent even at their initial value,
+ * to be explicit on the wire).
+ */
+export function settingsDiff(base: Readonly<Settings>, wanted: Readonly<Settings>, always: ReadonlyArray<keyof Settings> = []): Setting[] {
   const out: Setting[] = [];
   for (const [idText, key] of Object.entries(KEY_BY_ID)) {
-    if (base[key] === wanted[key]) continue;
+    if (base[key] === wanted[key] && !always.includes(key)) continue;
     const v = wanted[key];
     if (v === Infinity) continue; // "unlimited" can only be the initial value
     out.push({ id: Number(idText), value: typeof v === 'boolean' ? (v ? 1 : 0) : v });

@@ -64,6 +64,7 @@ export class Http2Session implements ResponsePort {
       now: now(),
       onFrame: tracer && ((dir, frame) => tracer.frame(id, dir, frame)),
       onStreamState: tracer && ((stream, from, to) => tracer.state(id, stream, from, to)),
+      onFields: tracer && ((dir, stream, fields) => tracer.fields(id, dir, stream, fields)),
     });
     socket.on('data', (chunk: Buffer) => this.#dispatch(this.endpoint.receive(chunk, now())));
     socket.on('drain', () => this.flush());
@@ -191,7 +192,12 @@ export class Http2Session implements ResponsePort {
     if (ended) req.end();
     const res = new Http2Response(this, streamId, { scheme: req.scheme, authority: req.authority, pushed });
     this.#exchanges.set(streamId, push ? { req, res, push } : { req, res });
-    this.#run(req, res);
+    if (!pushed) return this.#run(req, res);
+    // A pushed request runs on the next turn, after the parent handler's own
+    // writes (as a goroutine would in Go); not at all if already cancelled.
+    setImmediate(() => {
+      if (!res.closed) this.#run(req, res);
+    });
   }
 
   #run(req: Http2Request, res: Http2Response): void {
@@ -212,9 +218,8 @@ export class Http2Session implements ResponsePort {
     let settle!: (o: PushOutcome) => void;
     const outcome = new Promise<PushOutcome>((resolve) => (settle = resolve));
     this.scheduleFlush();
-    // Go dispatches the promised request to the same handler, in its own
-    // goroutine; here, on the next turn, after the parent handler's own writes.
-    setImmediate(() => this.#startExchange(streamId, promised.fields, true, true, { settle }));
+    // Go dispatches the promised request to the same handler.
+    this.#startExchange(streamId, promised.fields, true, true, { settle });
     return { streamId, path: promised.path, method: promised.method, outcome };
   }
 

@@ -1,0 +1,64 @@
+// The seed of h2wire: Go's Server Push example. `/` pushes `/style.css`,
+// then serves an HTML page that links it; `/style.css` is also served
+// normally, for clients that refuse pushes (every modern browser does).
+
+import type { Handler, PushHandle } from '../server/handler-api.js';
+import { PushRejectedError } from '../server/handler-api.js';
+
+export const STYLE_CSS = `body { font-family: system-ui, sans-serif; max-width: 40em; margin: 2em auto; line-height: 1.5; }
+h1 { color: #0b6e4f; }
+code { background: #eef; padding: 0 .2em; }
+.pushed { border-left: 4px solid #0b6e4f; padding-left: 1em; }
+`;
+
+const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(protocol: string, pushReport: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>h2wire: HTTP/2 server push demo</title>
+<link rel="stylesheet" href="/style.css">
+</head>
+<body>
+<h1>h2wire server push demo</h1>
+<p>This page was served over <strong>${escape(protocol)}</strong>.</p>
+<p class="pushed">${pushReport}</p>
+<p>Modern browsers turn push off: they send <code>SETTINGS_ENABLE_PUSH=0</code> in their first SETTINGS frame,
+so the stylesheet above came by an ordinary request. To see a push on the wire, run
+<code>h2wire get https://localhost:8443/ --insecure --trace</code>, which accepts pushes.</p>
+</body>
+</html>
+`;
+}
+
+/** The demo handler: push the stylesheet when the client allows it, and say on the page what happened. */
+export const seedHandler: Handler = async (req, res) => {
+  if (req.path === '/style.css') {
+    res.setHeader('content-type', 'text/css; charset=utf-8');
+    res.setHeader('cache-control', 'max-age=60');
+    res.end(req.method === 'HEAD' ? undefined : STYLE_CSS);
+    return;
+  }
+  if (req.path !== '/') {
+    res.statusCode = 404;
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.end('not found\n');
+    return;
+  }
+  let report: string;
+  if (req.protoMajor < 2) {
+    report = 'HTTP/1.1 has no server push: the stylesheet will be requested normally.';
+  } else {
+    try {
+      const handle: PushHandle = await res.push('/style.css');
+      report = `The server sent <code>PUSH_PROMISE</code> for <code>/style.css</code> on stream ${req.streamId}, promising stream ${handle.streamId}, before this page's body.`;
+    } catch (e) {
+      if (!(e instanceof PushRejectedError)) throw e;
+      report = `No push on this connection: ${escape(e.message)}.`;
+    }
+  }
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.end(page(req.protoMajor === 2 ? `HTTP/2 (${req.scheme === 'https' ? 'TLS, ALPN h2' : 'cleartext h2c'})` : 'HTTP/1.1', report));
+};
