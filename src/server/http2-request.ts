@@ -74,9 +74,9 @@ export class Http2Request implements Request {
 
   /** The client reset the stream, or the connection ended. */
   abort(reason: Error): void {
-    if (this.#ended && this.#chunks.length === 0) return;
+    if (this.#abort.signal.aborted) return;
     this.#chunks = [];
-    if (!this.#abort.signal.aborted) this.#abort.abort(reason);
+    this.#abort.abort(reason);
     this.#notify();
   }
 
