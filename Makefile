@@ -1,5 +1,5 @@
 # h2wire — see README.md. `make test` is what CI runs.
-.PHONY: all install build test demo bench clean
+.PHONY: all install build test demo bench docs clean
 
 NPM ?= npm
 
@@ -18,10 +18,13 @@ build: node_modules/.package-lock.json
 test: build
 	node_modules/.bin/mocha
 
+# The seed page on https://localhost:8443/ with the frame trace; Ctrl-C stops it.
 demo: build
-	@echo "h2wire demo: the push demo server arrives with the server issue."
-	@echo "Until then, here is the frame layer decoding a client's opening bytes:"
-	node build/src/cli.js decode 505249202a20485454502f322e300d0a0d0a534d0d0a0d0a00000c04000000000000030000006400040000ffff
+	node build/src/cli.js demo --trace
+
+# Regenerate the trace in docs/push-on-the-wire.md from a real run.
+docs: build
+	node build/src/demo/walkthrough.js --write docs/push-on-the-wire.md
 
 bench: build
 	node build/bench/frames.bench.js

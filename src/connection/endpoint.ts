@@ -423,7 +423,9 @@ export class Http2Endpoint {
         return;
       }
       stream.finalResponse = true;
-      stream.expectedLength = contentLength(id, fields);
+      // §8.1.1: a response defined to have no content may still carry content-length.
+      const noContent = stream.headRequest || status === 204 || status === 304;
+      stream.expectedLength = noContent ? undefined : contentLength(id, fields);
       if (endStream) this.#checkLength(stream, true);
       this.#events.push({ type: 'response', streamId: id, headers: fields, endStream, pushed: id % 2 === 0 });
     }
@@ -460,6 +462,7 @@ export class Http2Endpoint {
     if (parentState === 'closed_reset') return this.resetStream(id, ErrorCode.CANCEL);
     if (tooLarge) throw new StreamError(id, 'PROTOCOL_ERROR', 'promised request larger than SETTINGS_MAX_HEADER_LIST_SIZE');
     checkPushedRequest(id, fields);
+    stream.headRequest = fields.some((f) => f.name === ':method' && f.value === 'HEAD');
     this.#events.push({ type: 'push_promise', parentId: frame.streamId, promisedStreamId: id, headers: fields });
   }
 
@@ -789,6 +792,7 @@ export class Http2Endpoint {
     const block = this.#encoder.encode(fields);
     this.#nextLocalStreamId += 2;
     const stream = this.#newStream(id);
+    stream.headRequest = fields.some((f) => f.name === ':method' && f.value === 'HEAD');
     const endStream = options.endStream ?? false;
     if (endStream) stream.localEnded = true;
     this.#emitHeaders(stream, fields, block, endStream);

@@ -25,6 +25,8 @@ export class Stream {
   headersSent = false;
   /** A final (non-1xx) response was seen on this stream (client) or sent (server). */
   finalResponse = false;
+  /** Client: the request was HEAD, so the response has no content whatever its content-length (§8.1.1). */
+  headRequest = false;
   /** content-length of the peer's message, for the §8.1.1 check, and DATA octets seen. */
   expectedLength: number | undefined;
   receivedLength = 0;

@@ -38,7 +38,7 @@ export const seedHandler: Handler = async (req, res) => {
   if (req.path === '/style.css') {
     res.setHeader('content-type', 'text/css; charset=utf-8');
     res.setHeader('cache-control', 'max-age=60');
-    res.end(req.method === 'HEAD' ? undefined : STYLE_CSS);
+    res.end(STYLE_CSS); // for HEAD the server sends the head only
     return;
   }
   if (req.path !== '/') {

@@ -48,8 +48,8 @@ export class Http2Response extends EventEmitter implements Response {
   constructor(
     port: ResponsePort,
     readonly streamId: number,
-    /** The request's scheme and authority, inherited by pushes. */
-    readonly parent: { scheme: string; authority: string; pushed: boolean },
+    /** The request's scheme and authority (inherited by pushes), and what it was. */
+    readonly parent: { scheme: string; authority: string; pushed: boolean; head: boolean },
   ) {
     super();
     this.#port = port;
@@ -128,7 +128,7 @@ export class Http2Response extends EventEmitter implements Response {
     if (this.#finished) throw new Error('write after end()');
     if (!this.#headersSent) this.#sendHead(false);
     const data = bytesOf(chunk);
-    if (data.length === 0) return true;
+    if (data.length === 0 || this.parent.head) return true; // a HEAD response has no content (RFC 9110 §9.3.2)
     const endpoint = this.#port.endpoint;
     if (!endpoint.sendData(this.streamId, data)) return true; // the stream is gone: nothing to wait for
     this.#port.scheduleFlush();
@@ -149,12 +149,13 @@ export class Http2Response extends EventEmitter implements Response {
   end(chunk?: string | Uint8Array): void {
     if (this.#finished) return;
     const data = chunk === undefined ? undefined : bytesOf(chunk);
-    const hasData = data !== undefined && data.length > 0;
+    const hasData = data !== undefined && data.length > 0 && !this.parent.head;
+    if (data && data.length > 0 && !this.#headersSent && !this.#headers.has('content-length'))
+      this.#headers.set('content-length', [String(data.length)]);
     const hasTrailers = this.#trailers.size > 0;
     this.#finished = true;
     if (!this.#headersSent) {
       if (!hasData && !hasTrailers) return this.#sendHead(true);
-      if (hasData && !this.#headers.has('content-length')) this.#headers.set('content-length', [String(data.length)]);
       this.#sendHead(false);
     }
     const endpoint = this.#port.endpoint;
@@ -162,7 +163,7 @@ export class Http2Response extends EventEmitter implements Response {
       if (hasData) endpoint.sendData(this.streamId, data);
       endpoint.sendTrailers(this.streamId, toFields(this.#trailers));
     } else {
-      endpoint.sendData(this.streamId, data ?? new Uint8Array(0), { endStream: true });
+      endpoint.sendData(this.streamId, hasData ? data : new Uint8Array(0), { endStream: true });
     }
     this.#port.scheduleFlush();
   }

@@ -190,7 +190,7 @@ export class Http2Session implements ResponsePort {
       },
     });
     if (ended) req.end();
-    const res = new Http2Response(this, streamId, { scheme: req.scheme, authority: req.authority, pushed });
+    const res = new Http2Response(this, streamId, { scheme: req.scheme, authority: req.authority, pushed, head: req.method === 'HEAD' });
     this.#exchanges.set(streamId, push ? { req, res, push } : { req, res });
     if (!pushed) return this.#run(req, res);
     // A pushed request runs on the next turn, after the parent handler's own

@@ -414,3 +414,52 @@ describe('server: lifecycle and embedding', () => {
     }
   });
 });
+
+describe('server: more of the handler API', () => {
+  it('answers HEAD with the head only (content-length kept, no DATA)', async () => {
+    const { server, port, trace } = await start(seedHandler);
+    try {
+      const r = await h2get(`http://127.0.0.1:${port}/style.css`, { method: 'HEAD' });
+      expect(r.response.status).to.equal(200);
+      expect(r.response.headers.find((f) => f.name === 'content-length')?.value).to.equal(String(Buffer.byteLength(STYLE_CSS)));
+      expect(r.response.body.length).to.equal(0);
+      expect(outFrames(trace).some((f) => f.type === 'DATA')).to.equal(false);
+    } finally {
+      await stop(server);
+    }
+  });
+
+  it('refuses a push once the server is closing: goaway', async () => {
+    let rejection: PushRejectedError | undefined;
+    let closing: Promise<void> | undefined;
+    const { server, port } = await start(async (_req, res) => {
+      closing = stop(server);
+      await res.push('/late').catch((e: PushRejectedError) => (rejection = e));
+      res.end('bye');
+    });
+    const r = await h2get(`http://127.0.0.1:${port}/`);
+    await closing;
+    expect(r.response.status).to.equal(200);
+    expect(rejection?.reason).to.equal('goaway');
+  });
+
+  it('closes a connection that never sends the preface, after the preface timeout', async () => {
+    const { server, port } = await start(seedHandler, { timeouts: { prefaceMs: 100 } });
+    const { connect } = await import('node:net');
+    try {
+      const got = await new Promise<Buffer>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.on('data', (d) => chunks.push(d));
+        socket.on('close', () => resolve(Buffer.concat(chunks)));
+        socket.on('error', reject);
+        socket.write(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')); // the preface, then nothing
+      });
+      const { decodeFrames } = await import('../../src/frames/decode.js');
+      const goaway = decodeFrames(got).find((f) => f.type === 'GOAWAY');
+      expect(goaway).to.deep.include({ errorCode: 1 });
+    } finally {
+      await stop(server);
+    }
+  });
+});

@@ -1,0 +1,49 @@
+// Finding the real peers the interop tests run (Debian packages), and
+// running them with a time bound. Without a peer a test is skipped, saying
+// so; with CI=true a missing peer is a failure.
+
+import { execFile, spawnSync } from 'node:child_process';
+import type { Context } from 'mocha';
+
+export const INSTALL_HINT = 'apt-get install -y --no-install-recommends nghttp2-client curl python3-h2 chromium';
+
+const found = new Map<string, string | undefined>();
+
+/** The path of a program, or undefined. */
+export function which(program: string): string | undefined {
+  if (!found.has(program)) {
+    const r = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' });
+    found.set(program, r.status === 0 ? r.stdout.trim() : undefined);
+  }
+  return found.get(program);
+}
+
+const skipped = new Set<string>();
+
+/** Skip the test (or fail it under CI=true) when `program` is not installed. */
+export function requirePeer(ctx: Context, program: string, pkg: string): string {
+  const path = which(program);
+  if (path) return path;
+  const message = `${program} not found: interop test skipped (install Debian's ${pkg}: ${INSTALL_HINT})`;
+  if (process.env.CI === 'true') throw new Error(`CI=true: ${message}`);
+  if (!skipped.has(program)) {
+    skipped.add(program);
+    console.log(`    [skip] ${message}`);
+  }
+  ctx.skip();
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a program with a time limit; never rejects. */
+export function run(program: string, args: string[], timeoutMs = 20000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(program, args, { timeout: timeoutMs, maxBuffer: 16 << 20, encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
