@@ -31,6 +31,7 @@ import { HpackDecoder } from '../hpack/decoder.js';
 import { HpackEncoder } from '../hpack/encoder.js';
 import { type HeaderField, type HeaderList, isOctetString } from '../hpack/header-list.js';
 import type { EndpointEvent } from './events.js';
+import { type AbuseLimits, DEFAULT_ABUSE_LIMITS, TokenBucket } from './abuse-limits.js';
 import { ReceiveWindow, SendWindow } from './flow-control.js';
 import { HeaderBlockAssembly } from './header-block-assembly.js';
 import { checkPushedRequest, checkReceivedFields, contentLength } from './message-rules.js';
@@ -42,7 +43,7 @@ import { isActive, isClosed, isViolation, onReceive, onSend, type StreamEvent, t
 
 export type Role = 'server' | 'client';
 
-export interface EndpointLimits {
+export interface EndpointLimits extends AbuseLimits {
   /** Octets of one field block, over all its frames (RFC 9113 §6.10). Default 65,536 + 16,384. */
   maxHeaderBlockBytes: number;
   /** CONTINUATION frames in one field block. Default 32. */
@@ -81,9 +82,11 @@ export interface EndpointTimeouts {
   settingsAckMs: number;
   /** With no stream open and nothing received, the connection is shut down gracefully. Default 120,000. */
   idleMs: number;
+  /** A field block left open (HEADERS without END_HEADERS) this long ends the connection (slowloris). Default 10,000. */
+  headerBlockMs: number;
 }
 
-const DEFAULT_TIMEOUTS: EndpointTimeouts = { prefaceMs: 10_000, settingsAckMs: 10_000, idleMs: 120_000 };
+const DEFAULT_TIMEOUTS: EndpointTimeouts = { prefaceMs: 10_000, settingsAckMs: 10_000, idleMs: 120_000, headerBlockMs: 10_000 };
 
 /** Misuse of the endpoint's API by the application (never caused by the peer). */
 export class EndpointUsageError extends Error {
@@ -102,6 +105,7 @@ const DEFAULT_LIMITS: EndpointLimits = {
   closedStreamsRemembered: 256,
   encoderTableSize: 4096,
   maxFieldCount: 128,
+  ...DEFAULT_ABUSE_LIMITS,
 };
 
 const SHUTDOWN_PING = new Uint8Array([0x68, 0x32, 0x77, 0x2d, 0x62, 0x79, 0x65, 0x21]); // "h2w-bye!"
@@ -146,6 +150,9 @@ export class Http2Endpoint {
   #now: number;
   #lastActivity: number;
   readonly #settingsSentAt: number[] = []; // parallel to #localPending
+  readonly #resets: TokenBucket;
+  readonly #useless: TokenBucket;
+  #blockOpenedAt = 0;
 
   constructor(options: EndpointOptions) {
     this.role = options.role;
@@ -157,6 +164,8 @@ export class Http2Endpoint {
     this.#fieldsHook = options.onFields;
     this.#out = new OutboundQueue(() => this.#peer.maxFrameSize, this.#hook);
     this.#blocks = new HeaderBlockAssembly({ maxBlockBytes: this.#limits.maxHeaderBlockBytes, maxContinuations: this.#limits.maxContinuations });
+    this.#resets = new TokenBucket(this.#limits.resetBurst, this.#limits.resetsPerSecond, this.#now);
+    this.#useless = new TokenBucket(this.#limits.uselessFrameBurst, this.#limits.uselessFramesPerSecond, this.#now);
     this.#nextLocalStreamId = this.role === 'client' ? 1 : 2;
     this.#localWanted = { ...DEFAULT_LOCAL_SETTINGS, ...options.settings };
     if (this.role === 'server') this.#localWanted.enablePush = INITIAL_SETTINGS.enablePush; // §6.5.2: servers never send 1
@@ -284,6 +293,8 @@ export class Http2Endpoint {
     if (!this.#peerSettingsSeen && (frame.type !== 'SETTINGS' || frame.ack))
       throw new ConnectionError('PROTOCOL_ERROR', `the peer's connection preface must start with a SETTINGS frame, got ${frame.type} (RFC 9113 §3.4)`);
     this.#blocks.check(frame.type, frame.streamId);
+    if (this.#isUseless(frame) && !this.#useless.take(this.#now))
+      throw new ConnectionError('ENHANCE_YOUR_CALM', `too many ${frame.type} frames that do no work (more than ${this.#limits.uselessFrameBurst}, then ${this.#limits.uselessFramesPerSecond}/s)`);
     switch (frame.type) {
       case 'DATA':
         return this.#onData(frame);
@@ -291,6 +302,7 @@ export class Http2Endpoint {
       case 'PUSH_PROMISE': {
         const done = this.#blocks.start(frame);
         if (done) this.#onFieldBlock(done.first, done.block);
+        else this.#blockOpenedAt = this.#now;
         return;
       }
       case 'CONTINUATION':
@@ -310,6 +322,36 @@ export class Http2Endpoint {
       case 'UNKNOWN':
         return; // §5.5: ignored
     }
+  }
+
+  /** Frames that make us work without moving any request forward (CVE-2019-9512/9515/9518). */
+  #isUseless(frame: Frame): boolean {
+    switch (frame.type) {
+      case 'PING':
+      case 'PRIORITY':
+      case 'UNKNOWN':
+        return true;
+      case 'SETTINGS':
+        return !frame.ack;
+      case 'DATA':
+        return frame.data.length === 0 && !frame.endStream;
+      case 'WINDOW_UPDATE':
+        return frame.streamId !== 0 && isClosed(this.#streams.get(frame.streamId)?.state ?? this.#untrackedState(frame.streamId));
+      default:
+        return false;
+    }
+  }
+
+  /** A stream was reset by the peer, or by us because of the peer: rate limited (Rapid Reset, MadeYouReset). */
+  #countReset(): void {
+    if (!this.#resets.take(this.#now))
+      throw new ConnectionError('ENHANCE_YOUR_CALM', `too many streams reset (more than ${this.#limits.resetBurst}, then ${this.#limits.resetsPerSecond}/s)`);
+  }
+
+  /** Control frames we must queue in answer; a peer that does not read cannot make them pile up. */
+  #checkControlQueue(): void {
+    if (this.#out.frames >= this.#limits.maxQueuedControlFrames)
+      throw new ConnectionError('ENHANCE_YOUR_CALM', `more than ${this.#limits.maxQueuedControlFrames} frames queued for a peer that does not read`);
   }
 
   #onContinuation(frame: ContinuationFrame): void {
@@ -538,6 +580,7 @@ export class Http2Endpoint {
   #onRstStream(frame: RstStreamFrame): void {
     // The reset is reported before the 'stream_closed' it causes.
     this.#receiveOn(frame.streamId, 'recv_rst_stream', (stream) => {
+      this.#countReset();
       const dropped = stream.dropQueue();
       this.#ready.delete(stream);
       if (this.role === 'server' && stream.parentId !== undefined) {
@@ -581,6 +624,7 @@ export class Http2Endpoint {
       this.#encoder.setPeerTableSize(Math.min(next.headerTableSize, this.#limits.encoderTableSize));
     this.#peer = next;
     this.#peerSettingsSeen = true;
+    this.#checkControlQueue();
     this.#out.push({ type: 'SETTINGS', streamId: 0, ack: true, settings: [] });
     this.#events.push({ type: 'settings', settings: { ...next } });
   }
@@ -591,6 +635,7 @@ export class Http2Endpoint {
       if (this.#goawaySent && !this.#goawaySent.final && Buffer.from(frame.data).equals(SHUTDOWN_PING)) this.#finalGoaway();
       return;
     }
+    this.#checkControlQueue();
     this.#out.push({ type: 'PING', streamId: 0, ack: true, data: new Uint8Array(frame.data) });
     this.#events.push({ type: 'ping', data: frame.data });
   }
@@ -652,6 +697,12 @@ export class Http2Endpoint {
       // §6.4: RST_STREAM must not be sent on an idle stream; §5.4.1 lets a
       // stream error be treated as a connection error, so it is one.
       return this.#closeWith(new ConnectionError(e.code, e.message));
+    }
+    if (!this.#resets.take(this.#now)) {
+      return this.#closeWith(new ConnectionError('ENHANCE_YOUR_CALM', `too many stream errors (more than ${this.#limits.resetBurst}, then ${this.#limits.resetsPerSecond}/s); last: ${e.message}`));
+    }
+    if (this.#out.frames >= this.#limits.maxQueuedControlFrames) {
+      return this.#closeWith(new ConnectionError('ENHANCE_YOUR_CALM', `more than ${this.#limits.maxQueuedControlFrames} frames queued for a peer that does not read`));
     }
     if (state !== 'closed_reset') this.#out.push({ type: 'RST_STREAM', streamId: e.streamId, errorCode: e.code });
     this.#events.push({ type: 'stream_error', error: e }); // before the 'stream_closed' it causes
@@ -942,6 +993,8 @@ export class Http2Endpoint {
       this.#closeWith(new ConnectionError('PROTOCOL_ERROR', `no connection preface and SETTINGS within ${t.prefaceMs} ms (RFC 9113 §3.4)`));
     } else if (this.#settingsSentAt.length > 0 && now - this.#settingsSentAt[0]! >= t.settingsAckMs) {
       this.#closeWith(new ConnectionError('SETTINGS_TIMEOUT', `SETTINGS not acknowledged within ${t.settingsAckMs} ms (RFC 9113 §6.5.3)`));
+    } else if (this.#blocks.openStream !== undefined && now - this.#blockOpenedAt >= t.headerBlockMs) {
+      this.#closeWith(new ConnectionError('ENHANCE_YOUR_CALM', `field block on stream ${this.#blocks.openStream} not completed within ${t.headerBlockMs} ms (RFC 9113 §6.10)`));
     } else if (this.#isIdle() && now - this.#lastActivity >= t.idleMs) {
       this.shutdown();
       this.#lastActivity = now;
@@ -956,6 +1009,7 @@ export class Http2Endpoint {
     const deadlines: number[] = [];
     if (!this.#peerSettingsSeen) deadlines.push(this.#createdAt + t.prefaceMs);
     if (this.#settingsSentAt.length > 0) deadlines.push(this.#settingsSentAt[0]! + t.settingsAckMs);
+    if (this.#blocks.openStream !== undefined) deadlines.push(this.#blockOpenedAt + t.headerBlockMs);
     if (this.#isIdle() && !this.#goawaySent) deadlines.push(this.#lastActivity + t.idleMs);
     return deadlines.length ? Math.min(...deadlines) : undefined;
   }

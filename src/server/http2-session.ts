@@ -20,8 +20,10 @@ export interface SessionOptions {
   settings?: Partial<Settings>;
   limits?: Partial<EndpointLimits>;
   timeouts?: Partial<EndpointTimeouts>;
-  /** Scheme of requests on this connection when the client omits nothing: https over TLS, http over h2c. */
+  /** Over TLS (https) or cleartext (h2c). */
   secure: boolean;
+  /** Destroy the connection when writes make no progress this long. */
+  writeStallMs: number;
 }
 
 export interface SessionHost {
@@ -48,12 +50,15 @@ export class Http2Session implements ResponsePort {
   readonly #exchanges = new Map<number, Exchange>();
   #flushScheduled = false;
   #timer: NodeJS.Timeout | undefined;
+  #stallTimer: NodeJS.Timeout | undefined;
+  readonly #writeStallMs: number;
   #ended = false;
 
   constructor(socket: Duplex, host: SessionHost, options: SessionOptions, id: number) {
     this.id = id;
     this.#socket = socket;
     this.#host = host;
+    this.#writeStallMs = options.writeStallMs;
     const tracer = host.tracer;
     tracer?.open(id, options.secure ? 'h2 (TLS)' : 'h2c (cleartext)');
     this.endpoint = new Http2Endpoint({
@@ -67,7 +72,11 @@ export class Http2Session implements ResponsePort {
       onFields: tracer && ((dir, stream, fields) => tracer.fields(id, dir, stream, fields)),
     });
     socket.on('data', (chunk: Buffer) => this.#dispatch(this.endpoint.receive(chunk, now())));
-    socket.on('drain', () => this.flush());
+    socket.on('drain', () => {
+      clearTimeout(this.#stallTimer);
+      this.#stallTimer = undefined;
+      this.flush();
+    });
     socket.on('error', () => this.#teardown());
     socket.on('close', () => this.#teardown());
     socket.on('end', () => this.#teardown());
@@ -105,7 +114,15 @@ export class Http2Session implements ResponsePort {
   flush(): void {
     this.#flushScheduled = false;
     if (this.#ended || this.#socket.destroyed) return;
-    if (this.#socket.writableNeedDrain) return; // 'drain' calls again
+    if (this.#socket.writableNeedDrain) {
+      // 'drain' calls again; a peer that never reads is cut off (CVE-2019-9517).
+      this.#stallTimer ??= setTimeout(() => {
+        this.#host.tracer?.note(this.id, `writes stalled for ${this.#writeStallMs} ms: closing`);
+        this.#socket.destroy();
+        this.#teardown();
+      }, this.#writeStallMs).unref();
+      return;
+    }
     const parts = this.endpoint.takeOutput();
     if (parts.length > 0) {
       this.#socket.cork();
@@ -240,6 +257,7 @@ export class Http2Session implements ResponsePort {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#stallTimer);
     for (const [id, ex] of this.#exchanges) {
       ex.req.abort(new Error('the connection closed'));
       ex.res.markClosed();

@@ -26,6 +26,8 @@ export interface ServerOptions {
   timeouts?: Partial<EndpointTimeouts>;
   /** How long close() waits for streams in flight before destroying connections. Default 5,000 ms. */
   closeTimeoutMs?: number;
+  /** A connection whose writes make no progress this long (a peer that does not read) is destroyed. Default 30,000 ms. */
+  writeStallMs?: number;
   /** Print every frame (true: to stderr), or hand each trace record to a function. The 'trace' event fires either way. */
   trace?: boolean | ((record: TraceRecord) => void);
 }
@@ -111,6 +113,13 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     return this.#sessions.size;
   }
 
+  /** Octets the HTTP/2 connections hold right now (undecoded input, unsent output, queued DATA). */
+  get bufferedBytes(): number {
+    let n = 0;
+    for (const s of this.#sessions) n += s.endpoint.bufferedBytes;
+    return n;
+  }
+
   /**
    * Serve a connection accepted elsewhere: a TLS socket (ALPN decides), a
    * TCP socket or any duplex carrying cleartext (the first octets decide:
@@ -146,7 +155,12 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     }
     if ('setNoDelay' in socket) (socket as Socket).setNoDelay(true);
     const o = this.#options;
-    const session = new Http2Session(socket, this.#host, { settings: o.settings, limits: o.limits, timeouts: o.timeouts, secure }, this.#nextId++);
+    const session = new Http2Session(
+      socket,
+      this.#host,
+      { settings: o.settings, limits: o.limits, timeouts: o.timeouts, writeStallMs: o.writeStallMs ?? 30_000, secure },
+      this.#nextId++,
+    );
     this.#sessions.add(session);
     this.#h2Sockets.add(socket);
     socket.once('close', () => this.#h2Sockets.delete(socket));

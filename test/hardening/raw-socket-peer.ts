@@ -1,0 +1,111 @@
+// A hostile client on a real socket: writes hand-made frames (legal or not)
+// as fast as it likes and records exactly what the server answers.
+
+import { connect, type Socket } from 'node:net';
+import { CLIENT_PREFACE } from '../../src/frames/constants.js';
+import { FrameDecoder } from '../../src/frames/decode.js';
+import { encodeFrame } from '../../src/frames/encode.js';
+import type { Frame, GoawayFrame } from '../../src/frames/frame.js';
+import { HpackEncoder } from '../../src/hpack/encoder.js';
+import type { HeaderField } from '../../src/hpack/header-list.js';
+
+export const GET = (path = '/style.css'): HeaderField[] => [
+  { name: ':method', value: 'GET' },
+  { name: ':scheme', value: 'http' },
+  { name: ':authority', value: 'localhost' },
+  { name: ':path', value: path },
+];
+
+export class RawSocketPeer {
+  readonly frames: Frame[] = [];
+  readonly encoder = new HpackEncoder();
+  readonly closed: Promise<void>;
+  #decoder = new FrameDecoder({ maxFrameSize: 16777215 });
+  #waiters: Array<() => void> = [];
+  #isClosed = false;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.#decoder.push(chunk);
+        this.frames.push(...this.#decoder.frames());
+      } catch {
+        /* a server frame we cannot decode would fail the test through its assertions */
+      }
+      this.#wake();
+    });
+    socket.on('error', () => {});
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.#isClosed = true;
+        this.#wake();
+        resolve();
+      }),
+    );
+  }
+
+  static connect(port: number): Promise<RawSocketPeer> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => resolve(new RawSocketPeer(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f();
+  }
+
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  writeBytes(bytes: Uint8Array): boolean {
+    if (this.#isClosed || this.socket.destroyed) return false;
+    return this.socket.write(bytes);
+  }
+
+  write(...frames: Frame[]): boolean {
+    return this.writeBytes(Buffer.concat(frames.map((f) => encodeFrame(f, { allowIllegal: true, maxFrameSize: 16777215 }))));
+  }
+
+  headers(streamId: number, fields = GET(), endStream = true, endHeaders = true): Frame {
+    return { type: 'HEADERS', streamId, endStream, endHeaders, headerBlock: this.encoder.encode(fields) };
+  }
+
+  /** Preface, SETTINGS, and the ACK of the server's SETTINGS once it arrives. */
+  async handshake(settings: Array<{ id: number; value: number }> = []): Promise<void> {
+    this.writeBytes(CLIENT_PREFACE);
+    this.write({ type: 'SETTINGS', streamId: 0, ack: false, settings });
+    await this.waitFor((f) => f.type === 'SETTINGS' && !f.ack);
+    this.write({ type: 'SETTINGS', streamId: 0, ack: true, settings: [] });
+  }
+
+  /** The first frame (from the start) matching, waiting up to timeoutMs. */
+  async waitFor(match: (f: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const f = this.frames.find(match);
+      if (f) return f;
+      if (this.#isClosed) throw new Error(`connection closed without the frame awaited; got ${this.frames.map((x) => x.type).join(',')}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; got ${this.frames.map((x) => x.type).join(',')}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  goaway(timeoutMs = 5000): Promise<GoawayFrame> {
+    return this.waitFor((f) => f.type === 'GOAWAY', timeoutMs) as Promise<GoawayFrame>;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
