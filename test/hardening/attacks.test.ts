@@ -235,6 +235,20 @@ describe('hardening: HTTP/2 denial-of-service attacks (raw frames over 127.0.0.1
     });
   });
 
+  it("stream id exhaustion, the peer's: the last id 2^31-1 is served, nothing after it can open a stream", async () => {
+    await withServer({}, async (_server, port) => {
+      const peer = await RawSocketPeer.connect(port);
+      await peer.handshake();
+      peer.write(peer.headers(0x7fffffff, GET('/style.css')));
+      await peer.waitFor((f) => f.type === 'DATA' && f.streamId === 0x7fffffff && f.endStream);
+      peer.write(peer.headers(0x7ffffffd, GET('/style.css'))); // ids only go up (§5.1.1)
+      const g = await peer.goaway();
+      expect(errorCodeName(g.errorCode)).to.equal('PROTOCOL_ERROR');
+      expect(g.lastStreamId).to.equal(0x7fffffff);
+      peer.close();
+    });
+  });
+
   it('repeated attacks do not make the process keep growing', async () => {
     const rounds: number[] = [];
     for (let round = 0; round < 6; round++) {
