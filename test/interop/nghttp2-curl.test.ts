@@ -78,6 +78,8 @@ describe('interop: nghttp2-client and curl', function () {
     const before = handled.length;
     const a = await run(curl, ['-s', '--http2-prior-knowledge', '-w', '\n%{http_code} %{http_version}', url(h2c)]);
     expect(a.stdout).to.match(/200 2$/);
+    // curl refuses pushes up front (SETTINGS_ENABLE_PUSH=0): the server does not push, and the page says why.
+    expect(a.stdout).to.match(/No push on this connection: .*push_disabled/);
     const b = await run(curl, ['-s', '-k', '--http2', '-w', '\n%{http_code} %{http_version}', url(secure)]);
     expect(b.stdout).to.match(/200 2$/);
     expect(b.stdout).to.contain('h2wire server push demo');
