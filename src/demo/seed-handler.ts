@@ -3,7 +3,6 @@
 // normally, for clients that refuse pushes (every modern browser does).
 
 import type { Handler, PushHandle } from '../server/handler-api.js';
-import { PushRejectedError } from '../server/handler-api.js';
 
 export const STYLE_CSS = `body { font-family: system-ui, sans-serif; max-width: 40em; margin: 2em auto; line-height: 1.5; }
 h1 { color: #0b6e4f; }
@@ -48,16 +47,14 @@ export const seedHandler: Handler = async (req, res) => {
     return;
   }
   let report: string;
+  const refusal = res.pushRefusal; // asking first is cheaper than catching a rejection
   if (req.protoMajor < 2) {
     report = 'HTTP/1.1 has no server push: the stylesheet will be requested normally.';
+  } else if (refusal) {
+    report = `No push on this connection: push rejected (${refusal.reason}): ${escape(refusal.message)}.`;
   } else {
-    try {
-      const handle: PushHandle = await res.push('/style.css');
-      report = `The server sent <code>PUSH_PROMISE</code> for <code>/style.css</code> on stream ${req.streamId}, promising stream ${handle.streamId}, before this page's body.`;
-    } catch (e) {
-      if (!(e instanceof PushRejectedError)) throw e;
-      report = `No push on this connection: ${escape(e.message)}.`;
-    }
+    const handle: PushHandle = await res.push('/style.css');
+    report = `The server sent <code>PUSH_PROMISE</code> for <code>/style.css</code> on stream ${req.streamId}, promising stream ${handle.streamId}, before this page's body.`;
   }
   res.setHeader('content-type', 'text/html; charset=utf-8');
   res.end(page(req.protoMajor === 2 ? `HTTP/2 (${req.scheme === 'https' ? 'TLS, ALPN h2' : 'cleartext h2c'})` : 'HTTP/1.1', report));

@@ -99,8 +99,10 @@ export interface Response {
   setTrailer(name: string, value: string): this;
   /** Send 103 Early Hints (RFC 8297) before the final response. */
   writeEarlyHints(hints: Record<string, string | readonly string[]>): void;
-  /** Whether res.push() can succeed now. */
+  /** Whether res.push() can succeed now (for a valid target). */
   readonly canPush: boolean;
+  /** Why res.push() would be rejected now, whatever the target; undefined if it may push. */
+  readonly pushRefusal: { reason: PushRejection; message: string } | undefined;
   /**
    * Push a resource (RFC 9113 §8.4), like Go's http.Pusher: the promised
    * request is dispatched to the same handler. Rejects with PushRejectedError.

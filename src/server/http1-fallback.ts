@@ -150,9 +150,10 @@ class Http1Response implements Response {
   }
 
   readonly canPush = false;
+  readonly pushRefusal = { reason: 'http1' as const, message: 'HTTP/1.1 has no server push; this client did not negotiate HTTP/2' };
 
   push(): Promise<PushHandle> {
-    return Promise.reject(new PushRejectedError('http1', 'HTTP/1.1 has no server push; this client did not negotiate HTTP/2'));
+    return Promise.reject(new PushRejectedError(this.pushRefusal.reason, this.pushRefusal.message));
   }
 
   on(event: 'drain' | 'close', listener: () => void): this {

@@ -23,7 +23,8 @@ export class Http2Request implements Request {
   readonly protoMajor = 2 as const;
   readonly streamId: number;
   readonly pushed: boolean;
-  readonly #abort = new AbortController();
+  #abort: AbortController | undefined; // made on first use: most requests never look
+  #abortReason: Error | undefined;
   readonly #onRead: (n: number) => void;
   #trailers: readonly HeaderField[] | undefined;
   #chunks: Uint8Array[] = [];
@@ -48,6 +49,10 @@ export class Http2Request implements Request {
   }
 
   get signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      if (this.#abortReason) this.#abort.abort(this.#abortReason);
+    }
     return this.#abort.signal;
   }
 
@@ -74,9 +79,10 @@ export class Http2Request implements Request {
 
   /** The client reset the stream, or the connection ended. */
   abort(reason: Error): void {
-    if (this.#abort.signal.aborted) return;
+    if (this.#abortReason) return;
+    this.#abortReason = reason;
     this.#chunks = [];
-    this.#abort.abort(reason);
+    this.#abort?.abort(reason);
     this.#notify();
   }
 
@@ -90,7 +96,7 @@ export class Http2Request implements Request {
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     for (;;) {
-      if (this.#abort.signal.aborted) throw this.#abort.signal.reason;
+      if (this.#abortReason) throw this.#abortReason;
       const chunk = this.#chunks.shift();
       if (chunk) {
         this.#onRead(chunk.length);

@@ -169,16 +169,20 @@ export class Http2Response extends EventEmitter implements Response {
   }
 
   get canPush(): boolean {
-    return !this.parent.pushed && !this.#finished && this.#port.endpoint.pushRefusal(this.streamId) === undefined;
+    return this.pushRefusal === undefined;
+  }
+
+  get pushRefusal(): { reason: PushRejection; message: string } | undefined {
+    if (this.parent.pushed) return { reason: 'recursive', message: 'a pushed response cannot push (RFC 9113 §6.6)' };
+    if (this.#finished) return { reason: 'stream_closed', message: 'the response has ended: promises must precede its end (RFC 9113 §8.4)' };
+    const refusal = this.#port.endpoint.pushRefusal(this.streamId);
+    return refusal && { reason: REFUSAL[refusal], message: refusalMessage(refusal) };
   }
 
   async push(target: string, options?: PushOptions): Promise<PushHandle> {
-    if (this.parent.pushed) throw new PushRejectedError('recursive', 'a pushed response cannot push (RFC 9113 §6.6)');
-    if (this.#finished) throw new PushRejectedError('stream_closed', 'the response has ended: promises must precede its end (RFC 9113 §8.4)');
-    const promised = promisedRequest(this.parent, target, options);
-    const refusal = this.#port.endpoint.pushRefusal(this.streamId);
-    if (refusal) throw new PushRejectedError(REFUSAL[refusal], refusalMessage(refusal));
-    return this.#port.startPush(this, promised);
+    const refusal = this.pushRefusal;
+    if (refusal) throw new PushRejectedError(refusal.reason, refusal.message);
+    return this.#port.startPush(this, promisedRequest(this.parent, target, options));
   }
 
   // ---- from the session -------------------------------------------------

@@ -42,6 +42,9 @@ interface Exchange {
 
 const now = () => performance.now();
 
+/** Output batches up to this size are written as one buffer; larger ones as they are, so DATA bodies are not copied. */
+const SMALL_BATCH = 16 * 1024;
+
 export class Http2Session implements ResponsePort {
   readonly endpoint: Http2Endpoint;
   readonly id: number;
@@ -124,10 +127,18 @@ export class Http2Session implements ResponsePort {
       return;
     }
     const parts = this.endpoint.takeOutput();
-    if (parts.length > 0) {
-      this.#socket.cork();
-      for (const p of parts) this.#socket.write(p);
-      this.#socket.uncork();
+    if (parts.length === 1) this.#socket.write(parts[0]!);
+    else if (parts.length > 1) {
+      let total = 0;
+      for (const p of parts) total += p.length;
+      if (total <= SMALL_BATCH) {
+        // Many small frames: one copy into one write beats a writev of dozens of tiny buffers.
+        this.#socket.write(Buffer.concat(parts, total));
+      } else {
+        this.#socket.cork();
+        for (const p of parts) this.#socket.write(p);
+        this.#socket.uncork();
+      }
     }
     this.#dispatch(this.endpoint.takeEvents(), false);
     if (this.endpoint.finished) {
