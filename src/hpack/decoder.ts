@@ -63,7 +63,7 @@ export class HpackDecoder {
   #sizeUpdateRequired = false;
   #failed: HpackDecodeError | undefined;
   readonly #decompressor: hpack.Decompressor;
-  #hpackError: unknown;
+  #decoded: hpack.DecompressorField[] = [];
 
   constructor(options: HpackDecoderOptions = {}) {
     this.#maxTableSize = checkLimit('maxTableSize', options.maxTableSize ?? DEFAULT_SETTINGS.HEADER_TABLE_SIZE, MAX_UINT32);
@@ -74,10 +74,14 @@ export class HpackDecoder {
     // set the starting size through the public updateTableSize().
     this.#decompressor = hpack.decompressor.create({ table: { maxSize: Infinity } });
     this.#decompressor.updateTableSize(this.#maxTableSize);
-    // hpack.js reports a failure as an 'error' event, synchronously, from execute().
-    this.#decompressor.on('error', (e) => {
-      this.#hpackError = e;
-    });
+    // Blocks go straight to hpack.js's decoding loop (_decoder, _execute)
+    // and fields come back through push(), bypassing its stream machinery,
+    // which cost more than the decoding itself (profiled); a failure then
+    // throws synchronously instead of being emitted as 'error'.
+    this.#decompressor.push = (field) => {
+      this.#decoded.push(field);
+      return true;
+    };
   }
 
   /** Our SETTINGS_HEADER_TABLE_SIZE currently in effect. */
@@ -138,8 +142,7 @@ export class HpackDecoder {
     // A Buffer view, so hpack.js's stream does not copy the block.
     const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
     if (scan.fieldCount <= this.maxFieldCount && scan.listSizeBound <= this.maxHeaderListSize) {
-      this.#execute(bytes);
-      for (let f = this.#decompressor.read(); f !== null; f = this.#decompressor.read()) fields.push(toField(f));
+      for (const f of this.#execute(bytes)) fields.push(toField(f));
       return fields;
     }
     return this.#decodeWithinLimits(bytes, scan);
@@ -162,9 +165,9 @@ export class HpackDecoder {
         runBound += sizeBounds[i]!;
         end = ends[i++]!;
       }
-      this.#execute(bytes.subarray(start, end));
+      const decoded = this.#execute(bytes.subarray(start, end));
       start = end;
-      for (let f = this.#decompressor.read(); f !== null; f = this.#decompressor.read()) {
+      for (const f of decoded) {
         count++;
         size += f.name.length + f.value.length + FIELD_OVERHEAD;
         if (count <= this.maxFieldCount && size <= this.maxHeaderListSize) fields.push(toField(f));
@@ -181,9 +184,12 @@ export class HpackDecoder {
     return fields;
   }
 
-  #execute(bytes: Buffer): void {
-    this.#decompressor.write(bytes);
-    this.#decompressor.execute();
-    if (this.#hpackError !== undefined) throw this.#hpackError;
+  /** Decode the representations in `bytes`; returns their fields. */
+  #execute(bytes: Buffer): hpack.DecompressorField[] {
+    const d = this.#decompressor;
+    this.#decoded = [];
+    d._decoder.push(bytes);
+    while (!d._decoder.isEmpty()) d._execute();
+    return this.#decoded;
   }
 }

@@ -41,11 +41,16 @@ function checkSize(what: string, n: number): number {
   return n;
 }
 
+const rethrow = (error?: unknown) => {
+  if (error) throw error;
+};
+
 /** Dynamic Table Size Update, RFC 7541 §6.3: '001' and a 5-bit prefix integer. */
 const sizeUpdate = (size: number): number[] => encodeInteger(size, 5, 0x20);
 
 export class HpackEncoder {
   readonly #compressor: hpack.Compressor;
+  readonly #chunks: Buffer[] = [];
   readonly #maxTableSize: number;
   readonly #huffman: boolean;
   readonly #isSensitive: (name: string, value: string) => boolean;
@@ -65,6 +70,13 @@ export class HpackEncoder {
     // does, and every update is written here. Both sides start at 4,096
     // (RFC 9113 §4.3.1).
     this.#compressor = hpack.compressor.create({ table: { maxSize: Infinity } });
+    // Encoding calls hpack.js's _write directly and takes its chunks through
+    // push(), bypassing the stream machinery (profiled: it cost more than
+    // the encoding itself).
+    this.#compressor.push = (chunk) => {
+      this.#chunks.push(chunk);
+      return true;
+    };
     this.#compressor.updateTableSize(this.#tableSize);
     this.#resize(Math.min(this.#tableSize, this.#maxTableSize));
   }
@@ -93,8 +105,9 @@ export class HpackEncoder {
     const updates = this.#takeSizeUpdates();
     let body: Buffer | null;
     try {
-      this.#compressor.write(input);
-      body = this.#compressor.read();
+      this.#chunks.length = 0;
+      this.#compressor._write(input, undefined, rethrow);
+      body = this.#chunks.length === 0 ? null : this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
     } catch (e) {
       // Half a block went into the table: the peer's decoder can no longer follow.
       this.#failed = new HpackEncodeError(`hpack.js failed mid-block, the encoder is unusable: ${e instanceof Error ? e.message : String(e)}`);

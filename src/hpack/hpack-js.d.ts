@@ -52,6 +52,10 @@ declare module 'hpack.js' {
       /** Sets the table's maximum size; writes a size update only when it equals the `maxSize` option. */
       updateTableSize(size: number): void;
       readonly _table: Table;
+      /** Internal: encodes one field list at once, handing each output chunk to push(). */
+      _write(fields: CompressorField[], encoding: unknown, callback: (error?: unknown) => void): void;
+      /** Readable.push, which h2wire replaces to take the chunks directly. */
+      push(chunk: Buffer): boolean;
     }
 
     /** A readable-stream Duplex: write() block bytes, execute(), read() fields one by one. */
@@ -63,6 +67,12 @@ declare module 'hpack.js' {
       updateTableSize(size: number): void;
       on(event: 'error', listener: (error: unknown) => void): this;
       readonly _table: Table;
+      /** Internal: the bit reader holding bytes not yet decoded. */
+      readonly _decoder: { push(chunk: Buffer): void; isEmpty(): boolean };
+      /** Internal: decodes one representation, handing a field to push(); throws on bad input. */
+      _execute(): void;
+      /** Readable.push, which h2wire replaces to take the fields directly. */
+      push(field: DecompressorField): boolean;
     }
 
     interface StaticEntry {
