@@ -29,6 +29,7 @@ docs: build
 bench: build
 	node build/bench/frames.bench.js
 	node build/bench/hpack.bench.js
+	node build/bench/server.bench.js
 
 clean:
 	rm -rf build node_modules
