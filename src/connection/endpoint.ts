@@ -108,6 +108,9 @@ const DEFAULT_LIMITS: EndpointLimits = {
   ...DEFAULT_ABUSE_LIMITS,
 };
 
+const NO_EVENTS: EndpointEvent[] = [];
+Object.freeze(NO_EVENTS);
+
 const SHUTDOWN_PING = new Uint8Array([0x68, 0x32, 0x77, 0x2d, 0x62, 0x79, 0x65, 0x21]); // "h2w-bye!"
 
 export class Http2Endpoint {
@@ -131,7 +134,8 @@ export class Http2Endpoint {
   #peer: Settings = { ...INITIAL_SETTINGS };
 
   readonly #streams = new Map<number, Stream>();
-  readonly #closedOrder: number[] = [];
+  readonly #closedOrder: number[] = []; // a ring of the last closed ids
+  #closedNext = 0;
   readonly #ready = new Set<Stream>(); // streams with queued output
   #lastPeerStreamId = 0; // highest stream id the peer opened or promised
   #nextLocalStreamId: number;
@@ -274,6 +278,7 @@ export class Http2Endpoint {
   /** Events raised outside receive() (e.g. 'writable' while producing output). */
   takeEvents(): EndpointEvent[] {
     const events = this.#events;
+    if (events.length === 0) return NO_EVENTS;
     this.#events = [];
     return events;
   }
@@ -744,8 +749,12 @@ export class Http2Endpoint {
 
   /** Keep a bounded number of closed streams; older ones are forgotten (then treated as closed by id). */
   #remember(id: number): void {
-    this.#closedOrder.push(id);
-    while (this.#closedOrder.length > this.#limits.closedStreamsRemembered) this.#streams.delete(this.#closedOrder.shift()!);
+    const limit = this.#limits.closedStreamsRemembered;
+    if (limit <= 0) return void this.#streams.delete(id);
+    if (this.#closedOrder.length < limit) return void this.#closedOrder.push(id);
+    this.#streams.delete(this.#closedOrder[this.#closedNext]!);
+    this.#closedOrder[this.#closedNext] = id;
+    this.#closedNext = (this.#closedNext + 1) % limit;
   }
 
   #reservedCount(): number {
@@ -1040,7 +1049,7 @@ export class Http2Endpoint {
     let progress = true;
     while (progress && this.#ready.size > 0) {
       progress = false;
-      for (const stream of [...this.#ready]) {
+      for (const stream of this.#ready) { // deleting the current entry while iterating a Set is safe
         const item = stream.queue[0];
         if (!item) {
           this.#ready.delete(stream);

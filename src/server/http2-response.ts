@@ -33,8 +33,8 @@ const REFUSAL: Record<PushRefusal, PushRejection> = {
   connection_closed: 'goaway',
 };
 
-const utf8 = new TextEncoder();
-const bytesOf = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? utf8.encode(chunk) : chunk);
+// Buffer.from uses Node's pool for small strings: cheaper than TextEncoder (profiled).
+const bytesOf = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
 
 export class Http2Response extends EventEmitter implements Response {
   statusCode = 200;

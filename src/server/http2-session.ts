@@ -53,6 +53,7 @@ export class Http2Session implements ResponsePort {
   readonly #exchanges = new Map<number, Exchange>();
   #flushScheduled = false;
   #timer: NodeJS.Timeout | undefined;
+  #armedFor: number | undefined;
   #stallTimer: NodeJS.Timeout | undefined;
   readonly #writeStallMs: number;
   #ended = false;
@@ -149,11 +150,17 @@ export class Http2Session implements ResponsePort {
     this.#arm();
   }
 
+  /** One timer for the engine's next deadline, moved only when the deadline moves. */
   #arm(): void {
-    clearTimeout(this.#timer);
     const deadline = this.endpoint.nextDeadline;
+    if (deadline === this.#armedFor) return;
+    clearTimeout(this.#timer);
+    this.#armedFor = deadline;
     if (deadline === undefined) return;
-    this.#timer = setTimeout(() => this.#dispatch(this.endpoint.tick(now())), Math.max(0, deadline - now()) + 1);
+    this.#timer = setTimeout(() => {
+      this.#armedFor = undefined;
+      this.#dispatch(this.endpoint.tick(now()));
+    }, Math.max(0, deadline - now()) + 1);
     this.#timer.unref();
   }
 
