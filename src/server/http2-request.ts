@@ -35,16 +35,22 @@ export class Http2Request implements Request {
     this.streamId = init.streamId;
     this.pushed = init.pushed;
     this.#onRead = init.onRead;
-    const pseudo = new Map<string, string>();
+    let method = '';
+    let path = '';
+    let scheme = '';
+    let authority: string | undefined;
     const regular: HeaderField[] = [];
     for (const f of init.fields) {
-      if (f.name.startsWith(':')) pseudo.set(f.name, f.value);
-      else regular.push(f);
+      if (f.name.charCodeAt(0) !== 0x3a) regular.push(f); // not ':'
+      else if (f.name === ':method') method = f.value;
+      else if (f.name === ':path') path = f.value;
+      else if (f.name === ':scheme') scheme = f.value;
+      else if (f.name === ':authority') authority = f.value;
     }
-    this.method = pseudo.get(':method') ?? '';
-    this.path = pseudo.get(':path') ?? '';
-    this.scheme = pseudo.get(':scheme') ?? '';
-    this.authority = pseudo.get(':authority') ?? headerValue(regular, 'host') ?? '';
+    this.method = method;
+    this.path = path;
+    this.scheme = scheme;
+    this.authority = authority ?? headerValue(regular, 'host') ?? '';
     this.headers = regular;
   }
 

@@ -2,7 +2,6 @@
 // respond/sendData/sendTrailers/push. write() reports back-pressure from the
 // stream's queued DATA, which only drains as the client's windows allow.
 
-import { EventEmitter } from 'node:events';
 import type { Http2Endpoint } from '../connection/endpoint.js';
 import type { PushRefusal } from '../connection/push-rules.js';
 import type { HeaderField } from '../hpack/header-list.js';
@@ -36,11 +35,14 @@ const REFUSAL: Record<PushRefusal, PushRejection> = {
 // Buffer.from uses Node's pool for small strings: cheaper than TextEncoder (profiled).
 const bytesOf = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
 
-export class Http2Response extends EventEmitter implements Response {
+type ResponseEvent = 'drain' | 'close';
+
+export class Http2Response implements Response {
   statusCode = 200;
   readonly #port: ResponsePort;
   readonly #headers = new Map<string, string[]>();
-  readonly #trailers = new Map<string, string[]>();
+  #trailers: Map<string, string[]> | undefined; // made on first use, like the listeners
+  #listeners: Array<[ResponseEvent, () => void]> | undefined;
   #headersSent = false;
   #finished = false;
   #closed = false;
@@ -51,8 +53,25 @@ export class Http2Response extends EventEmitter implements Response {
     /** The request's scheme and authority (inherited by pushes), and what it was. */
     readonly parent: { scheme: string; authority: string; pushed: boolean; head: boolean },
   ) {
-    super();
     this.#port = port;
+  }
+
+  // A two-event emitter of its own: most responses never get a listener,
+  // and an EventEmitter per stream was a measurable part of its memory.
+  on(event: ResponseEvent, listener: () => void): this {
+    (this.#listeners ??= []).push([event, listener]);
+    return this;
+  }
+
+  off(event: ResponseEvent, listener: () => void): this {
+    const i = this.#listeners?.findIndex(([e, l]) => e === event && l === listener) ?? -1;
+    if (i >= 0) this.#listeners!.splice(i, 1);
+    return this;
+  }
+
+  emit(event: ResponseEvent): void {
+    if (!this.#listeners) return;
+    for (const [e, l] of [...this.#listeners]) if (e === event) l();
   }
 
   get headersSent(): boolean {
@@ -93,7 +112,7 @@ export class Http2Response extends EventEmitter implements Response {
   setTrailer(name: string, value: string): this {
     if (this.#finished) throw new Error('cannot set a trailer after end()');
     const [n, values] = checkOutgoingField(name, value);
-    this.#trailers.set(n, values);
+    (this.#trailers ??= new Map()).set(n, values);
     return this;
   }
 
@@ -152,7 +171,8 @@ export class Http2Response extends EventEmitter implements Response {
     const hasData = data !== undefined && data.length > 0 && !this.parent.head;
     if (data && data.length > 0 && !this.#headersSent && !this.#headers.has('content-length'))
       this.#headers.set('content-length', [String(data.length)]);
-    const hasTrailers = this.#trailers.size > 0;
+    const trailers = this.#trailers;
+    const hasTrailers = trailers !== undefined && trailers.size > 0;
     this.#finished = true;
     if (!this.#headersSent) {
       if (!hasData && !hasTrailers) return this.#sendHead(true);
@@ -161,7 +181,7 @@ export class Http2Response extends EventEmitter implements Response {
     const endpoint = this.#port.endpoint;
     if (hasTrailers) {
       if (hasData) endpoint.sendData(this.streamId, data);
-      endpoint.sendTrailers(this.streamId, toFields(this.#trailers));
+      endpoint.sendTrailers(this.streamId, toFields(trailers));
     } else {
       endpoint.sendData(this.streamId, hasData ? data : new Uint8Array(0), { endStream: true });
     }
