@@ -235,6 +235,32 @@ describe('hardening: HTTP/2 denial-of-service attacks (raw frames over 127.0.0.1
     });
   });
 
+  it('a peer that never reads: the connection is destroyed once writes stall past writeStallMs (CVE-2019-9517)', async () => {
+    const server = createServer({ writeStallMs: 400 }, async (_req, res) => {
+      const chunk = new Uint8Array(1 << 20);
+      for (let i = 0; i < 256 && !_req.signal.aborted; i++) if (!res.write(chunk)) await res.drained();
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const peer = await RawSocketPeer.connect(server.address().port);
+      await peer.handshake([{ id: 4, value: 0x7fffffff }]); // INITIAL_WINDOW_SIZE 2^31-1
+      peer.write({ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: 0x7fffffff - 65535 });
+      peer.write(peer.headers(1, GET('/')));
+      await peer.waitFor((f) => f.type === 'DATA');
+      peer.socket.pause(); // and never read again
+      const start = performance.now();
+      // The paused client cannot see the close; the server's side tells.
+      while (server.connections > 0 && performance.now() - start < 10000) await new Promise((r) => setTimeout(r, 50));
+      expect(server.connections, 'the stalled connection was destroyed').to.equal(0);
+      expect(performance.now() - start).to.be.below(5000);
+      expect(server.bufferedBytes).to.equal(0);
+      peer.close();
+    } finally {
+      await new Promise<void>((r) => server.close(r));
+    }
+  });
+
   it("stream id exhaustion, the peer's: the last id 2^31-1 is served, nothing after it can open a stream", async () => {
     await withServer({}, async (_server, port) => {
       const peer = await RawSocketPeer.connect(port);
