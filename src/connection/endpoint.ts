@@ -275,7 +275,10 @@ export class Http2Endpoint {
     return this.takeEvents();
   }
 
-  /** Events raised outside receive() (e.g. 'writable' while producing output). */
+  /**
+   * Events raised outside receive() (e.g. 'writable' while producing output).
+   * Like receive()'s, the array returned is read-only (an empty one is shared).
+   */
   takeEvents(): EndpointEvent[] {
     const events = this.#events;
     if (events.length === 0) return NO_EVENTS;
