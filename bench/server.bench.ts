@@ -164,7 +164,9 @@ class ServerChild {
     this.impl = impl;
     this.secure = secure;
     const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
-    const node = [process.execPath, '--expose-gc', ...execArgv, SERVERS_JS, '--serve'];
+    // H2WIRE_BENCH_NODE_FLAGS adds V8/Node flags to both servers alike (e.g. --max-semi-space-size=1).
+    const extra = (process.env.H2WIRE_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    const node = [process.execPath, '--expose-gc', ...extra, ...execArgv, SERVERS_JS, '--serve'];
     this.#child = pinning ? spawn('taskset', ['-c', pinning.server, ...node], { stdio }) : spawn(node[0]!, node.slice(1), { stdio });
     this.#child.on('message', (m: Record<string, unknown>) => {
       const call = this.#pending.get(m.seq as number);
