@@ -179,6 +179,9 @@ function readPriority(p: Uint8Array, at: number): PriorityFields {
   return { exclusive: (word & 0x80000000) !== 0, dependsOn: word & MAX_STREAM_ID, weight: p[at + 4]! + 1 };
 }
 
+/** A view of p[start, end): p itself when that is all of it (no new view object per frame). */
+const slice = (p: Uint8Array, start: number, end: number): Uint8Array => (start === 0 && end === p.length ? p : p.subarray(start, end));
+
 /**
  * Strip the Pad Length field and padding (§6.1, §6.2, §6.6). `fixed` is the
  * number of mandatory octets after Pad Length. Returns [padLength, start, end]
@@ -235,7 +238,7 @@ export function parseFramePayload(h: FrameHeader, p: Uint8Array): Frame {
     case FrameType.DATA: {
       requireStream('DATA', streamId);
       const [padLength, start, end] = unpad('DATA', flags, p, 0);
-      const frame: Frame = { type: 'DATA', streamId, endStream: (flags & Flag.END_STREAM) !== 0, data: p.subarray(start, end) };
+      const frame: Frame = { type: 'DATA', streamId, endStream: (flags & Flag.END_STREAM) !== 0, data: slice(p, start, end) };
       if (padLength !== undefined) frame.padLength = padLength;
       return frame;
     }
@@ -248,7 +251,7 @@ export function parseFramePayload(h: FrameHeader, p: Uint8Array): Frame {
         streamId,
         endStream: (flags & Flag.END_STREAM) !== 0,
         endHeaders: (flags & Flag.END_HEADERS) !== 0,
-        headerBlock: p.subarray(start + (hasPriority ? 5 : 0), end),
+        headerBlock: slice(p, start + (hasPriority ? 5 : 0), end),
       };
       if (padLength !== undefined) frame.padLength = padLength;
       if (hasPriority) frame.priority = readPriority(p, start);
