@@ -9,7 +9,7 @@
 // in message-rules.ts. This file routes frames between them and turns
 // protocol errors into GOAWAY / RST_STREAM, in #fail().
 
-import { CLIENT_PREFACE, ErrorCode, MAX_STREAM_ID, MAX_WINDOW_SIZE, SettingId } from '../frames/constants.js';
+import { CLIENT_PREFACE, DEFAULT_SETTINGS, ErrorCode, MAX_STREAM_ID, MAX_WINDOW_SIZE, MIN_MAX_FRAME_SIZE, SettingId } from '../frames/constants.js';
 import { FrameDecoder } from '../frames/decode.js';
 import { payloadLength } from '../frames/encode.js';
 import type {
@@ -27,7 +27,7 @@ import type {
 } from '../frames/frame.js';
 import { ConnectionError, StreamError } from '../protocol-errors.js';
 import { HpackDecodeError } from '../hpack/errors.js';
-import { HpackDecoder } from '../hpack/decoder.js';
+import { DEFAULT_MAX_FIELD_COUNT, DEFAULT_MAX_HEADER_LIST_SIZE, HpackDecoder } from '../hpack/decoder.js';
 import { HpackEncoder } from '../hpack/encoder.js';
 import { type HeaderField, type HeaderList, isOctetString } from '../hpack/header-list.js';
 import type { EndpointEvent } from './events.js';
@@ -96,15 +96,15 @@ export class EndpointUsageError extends Error {
 export const DEFAULT_LOCAL_SETTINGS: Readonly<Settings> = {
   ...INITIAL_SETTINGS,
   maxConcurrentStreams: 100,
-  maxHeaderListSize: 65536,
+  maxHeaderListSize: DEFAULT_MAX_HEADER_LIST_SIZE,
 };
 
 const DEFAULT_LIMITS: EndpointLimits = {
-  maxHeaderBlockBytes: 65536 + 16384,
+  maxHeaderBlockBytes: DEFAULT_MAX_HEADER_LIST_SIZE + MIN_MAX_FRAME_SIZE, // the list limit plus one frame, compressed
   maxContinuations: 32,
   closedStreamsRemembered: 256,
-  encoderTableSize: 4096,
-  maxFieldCount: 128,
+  encoderTableSize: DEFAULT_SETTINGS.HEADER_TABLE_SIZE,
+  maxFieldCount: DEFAULT_MAX_FIELD_COUNT,
   ...DEFAULT_ABUSE_LIMITS,
 };
 
@@ -351,9 +351,9 @@ export class Http2Endpoint {
   }
 
   /** A stream was reset by the peer, or by us because of the peer: rate limited (Rapid Reset, MadeYouReset). */
-  #countReset(): void {
+  #countReset(what = 'streams reset'): void {
     if (!this.#resets.take(this.#now))
-      throw new ConnectionError('ENHANCE_YOUR_CALM', `too many streams reset (more than ${this.#limits.resetBurst}, then ${this.#limits.resetsPerSecond}/s)`);
+      throw new ConnectionError('ENHANCE_YOUR_CALM', `too many ${what} (more than ${this.#limits.resetBurst}, then ${this.#limits.resetsPerSecond}/s)`);
   }
 
   /** Control frames we must queue in answer; a peer that does not read cannot make them pile up. */
@@ -706,11 +706,11 @@ export class Http2Endpoint {
       // stream error be treated as a connection error, so it is one.
       return this.#closeWith(new ConnectionError(e.code, e.message));
     }
-    if (!this.#resets.take(this.#now)) {
-      return this.#closeWith(new ConnectionError('ENHANCE_YOUR_CALM', `too many stream errors (more than ${this.#limits.resetBurst}, then ${this.#limits.resetsPerSecond}/s); last: ${e.message}`));
-    }
-    if (this.#out.frames >= this.#limits.maxQueuedControlFrames) {
-      return this.#closeWith(new ConnectionError('ENHANCE_YOUR_CALM', `more than ${this.#limits.maxQueuedControlFrames} frames queued for a peer that does not read`));
+    try {
+      this.#countReset(`stream errors (last: ${e.message})`);
+      this.#checkControlQueue();
+    } catch (limit) {
+      return this.#closeWith(limit as ConnectionError);
     }
     if (state !== 'closed_reset') this.#out.push({ type: 'RST_STREAM', streamId: e.streamId, errorCode: e.code });
     this.#events.push({ type: 'stream_error', error: e }); // before the 'stream_closed' it causes
