@@ -53,6 +53,29 @@ function checkLimit(what: string, n: number, max: number): number {
   return n;
 }
 
+/**
+ * hpack.js's decoding loop (its Decompressor's _execute and the methods it
+ * calls) on a plain object holding only the bit reader and the table, with
+ * fields handed to `push`: no readable-stream Duplex behind it. Its stream
+ * machinery cost more CPU than the decoding (profiled) and about 1 KiB per
+ * connection; a failure throws synchronously instead of being emitted.
+ */
+function lightDecompressor(push: (field: hpack.DecompressorField) => boolean): hpack.Decompressor {
+  const p = hpack.decompressor.prototype;
+  const methods = {
+    _execute: p._execute,
+    _processIndexed: p._processIndexed,
+    _processLiteral: p._processLiteral,
+    _processUpdate: p._processUpdate,
+    updateTableSize: p.updateTableSize,
+  };
+  return Object.assign(Object.create(methods) as object, {
+    _decoder: hpack.decoder.create(),
+    _table: hpack.table.create({ maxSize: Infinity }),
+    push,
+  }) as hpack.Decompressor;
+}
+
 const toField = (f: hpack.DecompressorField): HeaderField =>
   f.neverIndex ? { name: f.name, value: f.value, sensitive: true } : { name: f.name, value: f.value };
 
@@ -71,17 +94,12 @@ export class HpackDecoder {
     this.maxFieldCount = checkLimit('maxFieldCount', options.maxFieldCount ?? DEFAULT_MAX_FIELD_COUNT, Infinity);
     // hpack.js's own ceiling (`maxSize`, the option it reads) could not be
     // raised later; our limit is enforced by the scan, so give it none and
-    // set the starting size through the public updateTableSize().
-    this.#decompressor = hpack.decompressor.create({ table: { maxSize: Infinity } });
-    this.#decompressor.updateTableSize(this.#maxTableSize);
-    // Blocks go straight to hpack.js's decoding loop (_decoder, _execute)
-    // and fields come back through push(), bypassing its stream machinery,
-    // which cost more than the decoding itself (profiled); a failure then
-    // throws synchronously instead of being emitted as 'error'.
-    this.#decompressor.push = (field) => {
+    // set the starting size through updateTableSize().
+    this.#decompressor = lightDecompressor((field) => {
       this.#decoded.push(field);
       return true;
-    };
+    });
+    this.#decompressor.updateTableSize(this.#maxTableSize);
   }
 
   /** Our SETTINGS_HEADER_TABLE_SIZE currently in effect. */

@@ -1,23 +1,26 @@
-// Header list -> header block (RFC 7541 §2, §6), over hpack.js's compressor.
-// One encoder per connection. Every block changes the dynamic table the next
-// one refers to, so blocks must reach the wire in the order they were
-// encoded, each one whole (RFC 9113 §4.3).
+// Header list -> header block (RFC 7541 §2, §6). One encoder per
+// connection. Every block changes the dynamic table the next one refers to,
+// so blocks must reach the wire in the order they were encoded, each one
+// whole (RFC 9113 §4.3).
 //
-// What the wrapper adds to hpack.js: it writes the dynamic table size
-// updates itself (hpack.js sends none when the table shrinks), picks the
-// never-indexed representation for sensitive fields, uses Huffman only where
-// it is shorter, checks that every string is an octet string, and steers
-// around names and values that hpack.js's table lookup cannot handle.
+// The dynamic table is hpack.js's (its Table: entries, sizes, eviction), and
+// so is the Huffman code; the representations are chosen here and written
+// by block-writer.ts. What this adds to hpack.js's compressor: dynamic table
+// size updates on every change (hpack.js sends none when the table shrinks),
+// never-indexed literals for sensitive fields, Huffman only where it is
+// shorter, a check that every string is an octet string, a lookup that takes
+// any name (hpack.js's is a plain object: 'constructor' gave a wrong index,
+// '__proto__' threw), and one copy per block instead of a bit-by-bit writer
+// (see block-writer.ts for the figures).
 
-import { Buffer } from 'node:buffer';
 import hpack from 'hpack.js';
 import { DEFAULT_SETTINGS, MAX_UINT32 } from '../frames/constants.js';
+import { BlockWriter, huffmanLength } from './block-writer.js';
 import { snapshotTable, type DynamicTableState } from './dynamic-table.js';
 import { HpackEncodeError } from './errors.js';
 import type { HeaderField, HeaderList } from './header-list.js';
-import { huffmanLength } from './huffman-length.js';
-import { encodeInteger } from './integer.js';
 import { isSensitiveByDefault } from './sensitive.js';
+import { findInStaticTable, STATIC_TABLE_LENGTH } from './static-table.js';
 
 export interface HpackEncoderOptions {
   /**
@@ -41,16 +44,20 @@ function checkSize(what: string, n: number): number {
   return n;
 }
 
-const rethrow = (error?: unknown) => {
-  if (error) throw error;
-};
+/** Dynamic entries searched for a match, newest first (as hpack.js's compressor does): bounds the cost per field. */
+const LOOKUP_DEPTH = 32;
 
-/** Dynamic Table Size Update, RFC 7541 §6.3: '001' and a 5-bit prefix integer. */
-const sizeUpdate = (size: number): number[] => encodeInteger(size, 5, 0x20);
+/** Per field, decided before anything is written: how each string goes out (-1: raw), and whether it is never indexed. */
+interface Plan {
+  nameHuffman: number;
+  valueHuffman: number;
+  neverIndex: boolean;
+}
 
 export class HpackEncoder {
-  readonly #compressor: hpack.Compressor;
-  readonly #chunks: Buffer[] = [];
+  readonly #table: hpack.Table;
+  readonly #writer = new BlockWriter();
+  readonly #plans: Plan[] = [];
   readonly #maxTableSize: number;
   readonly #huffman: boolean;
   readonly #isSensitive: (name: string, value: string) => boolean;
@@ -59,25 +66,14 @@ export class HpackEncoder {
   /** Changes not yet signalled: the smallest size since the last block, and the latest (RFC 7541 §4.2). */
   #pendingMin: number | undefined;
   #pendingFinal: number | undefined;
-  #failed: HpackEncodeError | undefined;
 
   constructor(options: HpackEncoderOptions = {}) {
     this.#maxTableSize = checkSize('maxTableSize', options.maxTableSize ?? DEFAULT_SETTINGS.HEADER_TABLE_SIZE);
     this.#huffman = options.huffman ?? true;
     this.#isSensitive = options.isSensitive ?? isSensitiveByDefault;
-    // hpack.js writes a size update of its own only when asked for its
-    // `maxSize` (and none when shrinking); with no reachable maximum it never
-    // does, and every update is written here. Both sides start at 4,096
-    // (RFC 9113 §4.3.1).
-    this.#compressor = hpack.compressor.create({ table: { maxSize: Infinity } });
-    // Encoding calls hpack.js's _write directly and takes its chunks through
-    // push(), bypassing the stream machinery (profiled: it cost more than
-    // the encoding itself).
-    this.#compressor.push = (chunk) => {
-      this.#chunks.push(chunk);
-      return true;
-    };
-    this.#compressor.updateTableSize(this.#tableSize);
+    // Both sides start at 4,096 (RFC 9113 §4.3.1); no ceiling of hpack.js's own.
+    this.#table = hpack.table.create({ maxSize: Infinity });
+    this.#table.updateSize(this.#tableSize);
     this.#resize(Math.min(this.#tableSize, this.#maxTableSize));
   }
 
@@ -92,7 +88,7 @@ export class HpackEncoder {
 
   /** The dynamic table as it stands after the last block. */
   get dynamicTable(): DynamicTableState {
-    return snapshotTable(this.#compressor._table);
+    return snapshotTable(this.#table);
   }
 
   /**
@@ -100,27 +96,22 @@ export class HpackEncoder {
    * before any state changes, if a name or value is not an octet string.
    */
   encode(fields: HeaderList): Uint8Array {
-    if (this.#failed) throw this.#failed;
-    const input = fields.map((f, i) => this.#prepare(f, i));
-    const updates = this.#takeSizeUpdates();
-    let body: Buffer | null;
-    try {
-      this.#chunks.length = 0;
-      this.#compressor._write(input, undefined, rethrow);
-      body = this.#chunks.length === 0 ? null : this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
-    } catch (e) {
-      // Half a block went into the table: the peer's decoder can no longer follow.
-      this.#failed = new HpackEncodeError(`hpack.js failed mid-block, the encoder is unusable: ${e instanceof Error ? e.message : String(e)}`);
-      throw this.#failed;
+    const plans = this.#plans;
+    let bound = 12; // two size updates
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      const plan = (plans[i] ??= { nameHuffman: -1, valueHuffman: -1, neverIndex: false });
+      this.#prepare(field, i, plan);
+      bound += BlockWriter.fieldBound(field.name.length, field.value.length);
     }
-    if (updates.length === 0) return body ? new Uint8Array(body.buffer, body.byteOffset, body.length) : new Uint8Array(0);
-    const block = new Uint8Array(updates.length + (body?.length ?? 0));
-    block.set(updates);
-    if (body) block.set(body, updates.length);
-    return block;
+    const w = this.#writer;
+    w.begin(bound);
+    this.#writeSizeUpdates(w);
+    for (let i = 0; i < fields.length; i++) this.#writeField(w, fields[i]!, plans[i]!);
+    return w.finish();
   }
 
-  #prepare(field: HeaderField, i: number): hpack.CompressorField {
+  #prepare(field: HeaderField, i: number, plan: Plan): void {
     const { name, value } = field;
     if (typeof name !== 'string' || typeof value !== 'string') throw new HpackEncodeError(`field ${i}: name and value must be strings`);
     const nameHuffman = huffmanLength(name);
@@ -129,15 +120,42 @@ export class HpackEncoder {
       throw new HpackEncodeError(
         `field ${i} (${JSON.stringify(name.slice(0, 40))}): its ${nameHuffman < 0 ? 'name' : 'value'} holds a char above U+00FF; names and values are octet strings (see header-list.ts)`,
       );
-    return {
-      name,
-      value,
-      // hpack.js looks names and values up in plain objects: 'constructor'
-      // comes out as a wrong index and '__proto__' throws. A never-indexed
-      // literal skips the lookup.
-      neverIndex: field.sensitive === true || this.#isSensitive(name, value) || name in Object.prototype || value in Object.prototype,
-      huffman: this.#huffman && nameHuffman + valueHuffman < name.length + value.length,
-    };
+    // Each string on its own: Huffman unless it is longer (RFC 7541 §5.2; at
+    // equal length Huffman, as the RFC's examples in Appendix C do).
+    plan.nameHuffman = this.#huffman && nameHuffman <= name.length ? nameHuffman : -1;
+    plan.valueHuffman = this.#huffman && valueHuffman <= value.length ? valueHuffman : -1;
+    plan.neverIndex = field.sensitive === true || this.#isSensitive(name, value);
+  }
+
+  /** One field (RFC 7541 §6.1, §6.2.1, §6.2.3). */
+  #writeField(w: BlockWriter, field: HeaderField, plan: Plan): void {
+    const { name, value } = field;
+    const found = findInStaticTable(name, value);
+    if (plan.neverIndex) {
+      // Never indexed, §6.2.3: '0001' and a 4-bit name index (0: literal name).
+      const nameIndex = found > 0 ? 0 : -found;
+      w.integer(nameIndex, 4, 0x10);
+      if (nameIndex === 0) w.string(name, plan.nameHuffman);
+      w.string(value, plan.valueHuffman);
+      return;
+    }
+    if (found > 0) return w.integer(found, 7, 0x80); // indexed, §6.1
+    const table = this.#table;
+    let nameIndex = -found;
+    const dynamic = table.dynamic;
+    const stop = Math.max(0, dynamic.length - LOOKUP_DEPTH);
+    for (let j = dynamic.length - 1; j >= stop; j--) {
+      const entry = dynamic[j]!;
+      if (entry.name !== name) continue;
+      const index = STATIC_TABLE_LENGTH + dynamic.length - j; // newest is 62 (§2.3.3)
+      if (entry.value === value) return w.integer(index, 7, 0x80);
+      if (nameIndex === 0) nameIndex = index; // a static name index is smaller: keep it
+    }
+    // Literal with incremental indexing, §6.2.1: '01' and a 6-bit name index.
+    w.integer(nameIndex, 6, 0x40);
+    if (nameIndex === 0) w.string(name, plan.nameHuffman);
+    w.string(value, plan.valueHuffman);
+    table.add(name, value, name.length, value.length);
   }
 
   /** Record a new table size; it is signalled at the start of the next block. */
@@ -151,22 +169,23 @@ export class HpackEncoder {
    * The size updates that open the next block, applied to our table as
    * written: the smallest size since the last block if the table went below
    * both the old and the final size, then the final size (RFC 7541 §4.2).
+   * Dynamic Table Size Update, §6.3: '001' and a 5-bit prefix integer.
    */
-  #takeSizeUpdates(): number[] {
+  #writeSizeUpdates(w: BlockWriter): void {
     const final = this.#pendingFinal;
-    if (final === undefined) return [];
+    if (final === undefined) return;
     const min = this.#pendingMin!;
     this.#pendingMin = this.#pendingFinal = undefined;
-    const out: number[] = [];
+    let wrote = false;
     if (min < final && min < this.#tableSize) {
-      out.push(...sizeUpdate(min));
-      this.#compressor.updateTableSize(min);
+      w.integer(min, 5, 0x20);
+      this.#table.updateSize(min);
+      wrote = true;
     }
-    if (final !== this.#tableSize || out.length > 0) {
-      out.push(...sizeUpdate(final));
-      this.#compressor.updateTableSize(final);
+    if (final !== this.#tableSize || wrote) {
+      w.integer(final, 5, 0x20);
+      this.#table.updateSize(final);
     }
     this.#tableSize = final;
-    return out;
   }
 }

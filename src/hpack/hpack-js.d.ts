@@ -37,11 +37,15 @@ declare module 'hpack.js' {
       nameSize: number;
       totalSize: number;
     }
+    /** The dynamic table (RFC 7541 §2.3.2), oldest entry first; the static table is reached through `length`. */
     interface Table {
-      /** Oldest entry first. */
       readonly dynamic: readonly TableEntry[];
       readonly size: number;
       readonly maxSize: number;
+      /** Add an entry, evicting the oldest until it fits (§4.4); sizes are octet counts. */
+      add(name: string, value: string, nameSize: number, valueSize: number): void;
+      /** Set the maximum size, evicting as needed (§4.3). */
+      updateSize(size: number): void;
     }
 
     /** A readable-stream Duplex: write() a field array, read() the block. */
@@ -85,7 +89,20 @@ declare module 'hpack.js' {
 
   const hpack: {
     compressor: { create(options: { table: hpack.TableOptions }): hpack.Compressor };
-    decompressor: { create(options: { table: hpack.TableOptions }): hpack.Decompressor };
+    table: { create(options: hpack.TableOptions): hpack.Table };
+    decompressor: {
+      create(options: { table: hpack.TableOptions }): hpack.Decompressor;
+      /** The methods of its decoding loop, borrowed by decoder.ts. */
+      prototype: {
+        _execute(): void;
+        _processIndexed(): void;
+        _processLiteral(incremental: number, neverIndex: number): void;
+        _processUpdate(): void;
+        updateTableSize(size: number): void;
+      };
+    };
+    /** The bit reader the decompressor decodes from. */
+    decoder: { create(): { push(chunk: Buffer): void; isEmpty(): boolean } };
     /** RFC 7541 Appendix A, index 1 first. */
     'static-table': { table: readonly hpack.StaticEntry[] };
     /** RFC 7541 Appendix B, per symbol 0..256: [code length in bits, code]. */

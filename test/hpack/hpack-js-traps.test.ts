@@ -192,12 +192,17 @@ describe('hpack: hpack.js traps', () => {
       expect(raw.read()).to.equal(null);
     });
 
-    it('HpackEncoder sends them as never-indexed literals, which round-trip', () => {
+    it('HpackEncoder looks them up in Maps of its own: indexed like any field, and they round-trip', () => {
       const encoder = new HpackEncoder();
       const decoder = new HpackDecoder();
       const list = fields([['constructor', 'x'], ['__proto__', 'y'], ['accept-encoding', 'toString'], ['x-ok', 'hasOwnProperty']]);
-      for (let i = 0; i < 2; i++) expect(pairs(decoder.decode(encoder.encode(list)))).to.deep.equal(pairs(list));
-      expect(encoder.dynamicTable.entries).to.deep.equal([]);
+      const first = encoder.encode(list);
+      expect(toHex(first).slice(0, 2), 'a literal name, not index 63').to.equal('40');
+      expect(pairs(decoder.decode(first))).to.deep.equal(pairs(list));
+      const second = encoder.encode(list);
+      expect(toHex(second), 'all four from the dynamic table the second time').to.equal('c1c0bfbe'); // 65..62: constructor went in first
+      expect(pairs(decoder.decode(second))).to.deep.equal(pairs(list));
+      expect(encoder.dynamicTable.entries.map((e) => e.name)).to.deep.equal(['x-ok', 'accept-encoding', '__proto__', 'constructor']);
     });
   });
 

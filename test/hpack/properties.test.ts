@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import hpack from 'hpack.js';
+import { BlockWriter, huffmanLength } from '../../src/hpack/block-writer.js';
 import { decodeInteger, encodeInteger } from '../../src/hpack/integer.js';
 import { bytesToOctets, headerListSize, HpackDecodeError, HpackDecoder, HpackEncoder, type HeaderField } from '../../src/hpack/index.js';
 import { pairs } from './bytes-and-fields.js';
@@ -66,7 +67,29 @@ interface RawIntegerReader {
 }
 const rawIntegerReader = () => (hpack as unknown as { decoder: { create(): RawIntegerReader } }).decoder.create();
 
+// hpack.js's bit-by-bit string writer (not in its typed surface; used only here as the reference).
+interface RawStringWriter {
+  encodeStr(octets: number[], huffman: boolean): void;
+  render(): Buffer[];
+}
+const rawStringWriter = () => (hpack as unknown as { encoder: { create(): RawStringWriter } }).encoder.create();
+
 describe('hpack: properties', () => {
+  it('string literals (RFC 7541 §5.2): the block writer writes the octets hpack.js\'s own writer does, raw and Huffman', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, huffman) => {
+        const s = bytesToOctets(bytes);
+        const ours = new BlockWriter();
+        ours.begin(BlockWriter.fieldBound(0, s.length));
+        ours.string(s, huffman ? huffmanLength(s) : -1);
+        const raw = rawStringWriter();
+        raw.encodeStr([...bytes], huffman);
+        expect(Buffer.from(ours.finish()).toString('hex')).to.equal(Buffer.concat(raw.render()).toString('hex'));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('integers (RFC 7541 §5.1): ours round-trip, and read every encoding we accept as hpack.js does', () => {
     // The pre-scan's idea of where a representation ends must be hpack.js's.
     const encoding = fc.record({
