@@ -61,20 +61,23 @@ function checkLimit(what: string, n: number, max: number): number {
  * connection; a failure throws synchronously instead of being emitted.
  */
 function lightDecompressor(push: (field: hpack.DecompressorField) => boolean): hpack.Decompressor {
-  const p = hpack.decompressor.prototype;
-  const methods = {
-    _execute: p._execute,
-    _processIndexed: p._processIndexed,
-    _processLiteral: p._processLiteral,
-    _processUpdate: p._processUpdate,
-    updateTableSize: p.updateTableSize,
-  };
-  return Object.assign(Object.create(methods) as object, {
+  return Object.assign(Object.create(DECODING_LOOP) as object, {
     _decoder: hpack.decoder.create(),
     _table: hpack.table.create({ maxSize: Infinity }),
     push,
   }) as hpack.Decompressor;
 }
+
+// One prototype for all: a fresh prototype per decoder would also mean
+// fresh hidden classes per connection (seen in heap snapshots).
+const proto = hpack.decompressor.prototype;
+const DECODING_LOOP = {
+  _execute: proto._execute,
+  _processIndexed: proto._processIndexed,
+  _processLiteral: proto._processLiteral,
+  _processUpdate: proto._processUpdate,
+  updateTableSize: proto.updateTableSize,
+};
 
 const toField = (f: hpack.DecompressorField): HeaderField =>
   f.neverIndex ? { name: f.name, value: f.value, sensitive: true } : { name: f.name, value: f.value };

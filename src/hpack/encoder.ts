@@ -47,17 +47,20 @@ function checkSize(what: string, n: number): number {
 /** Dynamic entries searched for a match, newest first (as hpack.js's compressor does): bounds the cost per field. */
 const LOOKUP_DEPTH = 32;
 
-/** Per field, decided before anything is written: how each string goes out (-1: raw), and whether it is never indexed. */
-interface Plan {
-  nameHuffman: number;
-  valueHuffman: number;
-  neverIndex: boolean;
-}
+// encode() runs start to finish without yielding, so every encoder can
+// share one writer and one plan scratch: nothing of either per connection.
+const writer = new BlockWriter();
+/**
+ * Per field i, decided before anything is written: at 3i and 3i+1 the
+ * Huffman length of the name and value (-1: raw), at 3i+2 1 if the field
+ * is never indexed.
+ */
+let plans = new Int32Array(3 * 64);
+/** Set while a block is encoded: an isSensitive callback that encodes would overwrite the scratch. */
+let encoding = false;
 
 export class HpackEncoder {
   readonly #table: hpack.Table;
-  readonly #writer = new BlockWriter();
-  readonly #plans: Plan[] = [];
   readonly #maxTableSize: number;
   readonly #huffman: boolean;
   readonly #isSensitive: (name: string, value: string) => boolean;
@@ -96,22 +99,26 @@ export class HpackEncoder {
    * before any state changes, if a name or value is not an octet string.
    */
   encode(fields: HeaderList): Uint8Array {
-    const plans = this.#plans;
-    let bound = 12; // two size updates
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i]!;
-      const plan = (plans[i] ??= { nameHuffman: -1, valueHuffman: -1, neverIndex: false });
-      this.#prepare(field, i, plan);
-      bound += BlockWriter.fieldBound(field.name.length, field.value.length);
+    if (encoding) throw new Error('HpackEncoder.encode() called from inside an encode() (an isSensitive callback?)');
+    encoding = true;
+    try {
+      if (3 * fields.length > plans.length) plans = new Int32Array(3 * fields.length);
+      let bound = 12; // two size updates
+      for (let i = 0; i < fields.length; i++) {
+        const field = fields[i]!;
+        this.#prepare(field, i);
+        bound += BlockWriter.fieldBound(field.name.length, field.value.length);
+      }
+      writer.begin(bound);
+      this.#writeSizeUpdates(writer);
+      for (let i = 0; i < fields.length; i++) this.#writeField(writer, fields[i]!, i);
+      return writer.finish();
+    } finally {
+      encoding = false;
     }
-    const w = this.#writer;
-    w.begin(bound);
-    this.#writeSizeUpdates(w);
-    for (let i = 0; i < fields.length; i++) this.#writeField(w, fields[i]!, plans[i]!);
-    return w.finish();
   }
 
-  #prepare(field: HeaderField, i: number, plan: Plan): void {
+  #prepare(field: HeaderField, i: number): void {
     const { name, value } = field;
     if (typeof name !== 'string' || typeof value !== 'string') throw new HpackEncodeError(`field ${i}: name and value must be strings`);
     const nameHuffman = huffmanLength(name);
@@ -122,21 +129,23 @@ export class HpackEncoder {
       );
     // Each string on its own: Huffman unless it is longer (RFC 7541 §5.2; at
     // equal length Huffman, as the RFC's examples in Appendix C do).
-    plan.nameHuffman = this.#huffman && nameHuffman <= name.length ? nameHuffman : -1;
-    plan.valueHuffman = this.#huffman && valueHuffman <= value.length ? valueHuffman : -1;
-    plan.neverIndex = field.sensitive === true || this.#isSensitive(name, value);
+    plans[3 * i] = this.#huffman && nameHuffman <= name.length ? nameHuffman : -1;
+    plans[3 * i + 1] = this.#huffman && valueHuffman <= value.length ? valueHuffman : -1;
+    plans[3 * i + 2] = field.sensitive === true || this.#isSensitive(name, value) ? 1 : 0;
   }
 
   /** One field (RFC 7541 §6.1, §6.2.1, §6.2.3). */
-  #writeField(w: BlockWriter, field: HeaderField, plan: Plan): void {
+  #writeField(w: BlockWriter, field: HeaderField, i: number): void {
     const { name, value } = field;
+    const nameHuffman = plans[3 * i]!;
+    const valueHuffman = plans[3 * i + 1]!;
     const found = findInStaticTable(name, value);
-    if (plan.neverIndex) {
+    if (plans[3 * i + 2] === 1) {
       // Never indexed, §6.2.3: '0001' and a 4-bit name index (0: literal name).
       const nameIndex = found > 0 ? 0 : -found;
       w.integer(nameIndex, 4, 0x10);
-      if (nameIndex === 0) w.string(name, plan.nameHuffman);
-      w.string(value, plan.valueHuffman);
+      if (nameIndex === 0) w.string(name, nameHuffman);
+      w.string(value, valueHuffman);
       return;
     }
     if (found > 0) return w.integer(found, 7, 0x80); // indexed, §6.1
@@ -153,8 +162,8 @@ export class HpackEncoder {
     }
     // Literal with incremental indexing, §6.2.1: '01' and a 6-bit name index.
     w.integer(nameIndex, 6, 0x40);
-    if (nameIndex === 0) w.string(name, plan.nameHuffman);
-    w.string(value, plan.valueHuffman);
+    if (nameIndex === 0) w.string(name, nameHuffman);
+    w.string(value, valueHuffman);
     table.add(name, value, name.length, value.length);
   }
 

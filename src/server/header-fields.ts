@@ -23,10 +23,39 @@ export function checkOutgoingField(rawName: string, value: HeaderValue): [string
   return [name, values];
 }
 
-/** Fields from a map of names to values, in insertion order. */
-export function toFields(map: ReadonlyMap<string, string[]>): HeaderField[] {
-  const out: HeaderField[] = [];
-  for (const [name, values] of map) for (const value of values) out.push({ name, value });
+/** Names (lowercase, checked) and their values, flat: name, values, name, values... */
+export type HeaderFieldList = (string | string[])[];
+
+export function getField(list: HeaderFieldList, name: string): string[] | undefined {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === name) return list[i + 1] as string[];
+  return undefined;
+}
+
+/** Replace the values of `name`, keeping its place, or add it at the end. */
+export function setField(list: HeaderFieldList, name: string, values: string[]): void {
+  for (let i = 0; i < list.length; i += 2)
+    if (list[i] === name) {
+      list[i + 1] = values;
+      return;
+    }
+  list.push(name, values);
+}
+
+export function removeField(list: HeaderFieldList, name: string): void {
+  for (let i = 0; i < list.length; i += 2)
+    if (list[i] === name) {
+      list.splice(i, 2);
+      return;
+    }
+}
+
+/** The fields of a list, in order, after `first` if given. */
+export function toFields(list: HeaderFieldList, first?: HeaderField): HeaderField[] {
+  const out: HeaderField[] = first ? [first] : [];
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] as string;
+    for (const value of list[i + 1] as string[]) out.push({ name, value });
+  }
   return out;
 }
 

@@ -6,12 +6,9 @@ import type { HeaderField } from '../hpack/header-list.js';
 import type { Request } from './handler-api.js';
 import { headerValue } from './header-fields.js';
 
-export interface RequestInit {
-  streamId: number;
-  fields: readonly HeaderField[];
-  pushed: boolean;
-  /** Called with the octets the handler has read, to credit the windows. */
-  onRead: (n: number) => void;
+/** Told of the octets the handler has read, to credit the windows. */
+export interface ReadCredit {
+  consumed(streamId: number, octets: number): void;
 }
 
 export class Http2Request implements Request {
@@ -25,22 +22,22 @@ export class Http2Request implements Request {
   readonly pushed: boolean;
   #abort: AbortController | undefined; // made on first use: most requests never look
   #abortReason: Error | undefined;
-  readonly #onRead: (n: number) => void;
+  readonly #credit: ReadCredit;
   #trailers: readonly HeaderField[] | undefined;
-  #chunks: Uint8Array[] = [];
+  #chunks: Uint8Array[] | undefined; // made on the first DATA: most requests have none
   #ended = false;
   #wake: (() => void) | undefined;
 
-  constructor(init: RequestInit) {
-    this.streamId = init.streamId;
-    this.pushed = init.pushed;
-    this.#onRead = init.onRead;
+  constructor(streamId: number, fields: readonly HeaderField[], pushed: boolean, credit: ReadCredit) {
+    this.streamId = streamId;
+    this.pushed = pushed;
+    this.#credit = credit;
     let method = '';
     let path = '';
     let scheme = '';
     let authority: string | undefined;
     const regular: HeaderField[] = [];
-    for (const f of init.fields) {
+    for (const f of fields) {
       if (f.name.charCodeAt(0) !== 0x3a) regular.push(f); // not ':'
       else if (f.name === ':method') method = f.value;
       else if (f.name === ':path') path = f.value;
@@ -73,7 +70,7 @@ export class Http2Request implements Request {
   // ---- fed by the session ---------------------------------------------
 
   pushChunk(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
+    (this.#chunks ??= []).push(chunk);
     this.#notify();
   }
 
@@ -87,7 +84,7 @@ export class Http2Request implements Request {
   abort(reason: Error): void {
     if (this.#abortReason) return;
     this.#abortReason = reason;
-    this.#chunks = [];
+    this.#chunks = undefined;
     this.#abort?.abort(reason);
     this.#notify();
   }
@@ -103,9 +100,9 @@ export class Http2Request implements Request {
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     for (;;) {
       if (this.#abortReason) throw this.#abortReason;
-      const chunk = this.#chunks.shift();
+      const chunk = this.#chunks?.shift();
       if (chunk) {
-        this.#onRead(chunk.length);
+        this.#credit.consumed(this.streamId, chunk.length);
         yield chunk;
         continue;
       }

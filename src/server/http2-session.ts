@@ -10,8 +10,8 @@ import type { Settings } from '../connection/settings.js';
 import { ErrorCode, errorCodeName } from '../frames/constants.js';
 import type { HeaderField } from '../hpack/header-list.js';
 import type { Handler, PushHandle, PushOutcome } from './handler-api.js';
-import { runHandler } from './run-handler.js';
-import { Http2Request } from './http2-request.js';
+import { runHandler, type HandlerOutcome } from './run-handler.js';
+import { Http2Request, type ReadCredit } from './http2-request.js';
 import { Http2Response, type ResponsePort } from './http2-response.js';
 import type { PromisedRequest } from './push-request.js';
 import type { Tracer } from '../trace.js';
@@ -34,10 +34,23 @@ export interface SessionHost {
   sessionClosed(session: Http2Session): void;
 }
 
-interface Exchange {
-  req: Http2Request;
-  res: Http2Response;
-  push?: { settle: (o: PushOutcome) => void };
+/** One request and its response on a stream; also what runHandler reports to. */
+class Exchange implements HandlerOutcome {
+  constructor(
+    readonly session: Http2Session,
+    readonly req: Http2Request,
+    readonly res: Http2Response,
+    /** For a pushed response: settles the push handle's outcome. */
+    readonly settle: ((o: PushOutcome) => void) | undefined,
+  ) {}
+
+  error(error: unknown): void {
+    this.session.handlerError(error, this.req);
+  }
+
+  abort(): void {
+    this.session.abortExchange(this);
+  }
 }
 
 const now = () => performance.now();
@@ -45,7 +58,7 @@ const now = () => performance.now();
 /** Output batches up to this size are written as one buffer; larger ones as they are, so DATA bodies are not copied. */
 const SMALL_BATCH = 16 * 1024;
 
-export class Http2Session implements ResponsePort {
+export class Http2Session implements ResponsePort, ReadCredit {
   readonly endpoint: Http2Endpoint;
   readonly id: number;
   readonly #socket: Duplex;
@@ -214,38 +227,37 @@ export class Http2Session implements ResponsePort {
     }
   }
 
-  #startExchange(streamId: number, fields: readonly HeaderField[], pushed: boolean, ended: boolean, push?: Exchange['push']): void {
-    const req = new Http2Request({
-      streamId,
-      fields,
-      pushed,
-      onRead: (n) => {
-        this.endpoint.consume(streamId, n);
-        this.scheduleFlush();
-      },
-    });
+  #startExchange(streamId: number, fields: readonly HeaderField[], pushed: boolean, ended: boolean, settle?: (o: PushOutcome) => void): void {
+    const req = new Http2Request(streamId, fields, pushed, this);
     if (ended) req.end();
-    const res = new Http2Response(this, streamId, { scheme: req.scheme, authority: req.authority, pushed, head: req.method === 'HEAD' });
-    this.#exchanges.set(streamId, push ? { req, res, push } : { req, res });
-    if (!pushed) return this.#run(req, res);
+    const ex = new Exchange(this, req, new Http2Response(this, streamId, req), settle);
+    this.#exchanges.set(streamId, ex);
+    if (!pushed) return runHandler(this.#host.handler, req, ex.res, ex);
     // A pushed request runs on the next turn, after the parent handler's own
     // writes (as a goroutine would in Go); not at all if already cancelled.
     setImmediate(() => {
-      if (!res.closed) this.#run(req, res);
+      if (!ex.res.closed) runHandler(this.#host.handler, req, ex.res, ex);
     });
   }
 
-  #run(req: Http2Request, res: Http2Response): void {
-    runHandler(this.#host.handler, req, res, {
-      error: (error) => this.#host.handlerError(error, req),
-      abort: () => {
-        if (res.closed) return;
-        this.endpoint.resetStream(req.streamId, ErrorCode.INTERNAL_ERROR);
-        const sent = this.endpoint.sentBytes(req.streamId);
-        this.#closeExchange(req.streamId, { status: 'cancelled', errorCode: ErrorCode.INTERNAL_ERROR, errorName: 'INTERNAL_ERROR', bytesSent: sent, bytesDropped: 0 });
-        this.scheduleFlush();
-      },
-    });
+  /** The handler read `octets` of a request body: credit them back to the client (RFC 9113 §5.2). */
+  consumed(streamId: number, octets: number): void {
+    this.endpoint.consume(streamId, octets);
+    this.scheduleFlush();
+  }
+
+  handlerError(error: unknown, req: Http2Request): void {
+    this.#host.handlerError(error, req);
+  }
+
+  /** The handler failed after the head went out: reset the stream. */
+  abortExchange(ex: Exchange): void {
+    if (ex.res.closed) return;
+    const id = ex.req.streamId;
+    this.endpoint.resetStream(id, ErrorCode.INTERNAL_ERROR);
+    const sent = this.endpoint.sentBytes(id);
+    this.#closeExchange(id, { status: 'cancelled', errorCode: ErrorCode.INTERNAL_ERROR, errorName: 'INTERNAL_ERROR', bytesSent: sent, bytesDropped: 0 });
+    this.scheduleFlush();
   }
 
   startPush(parent: Http2Response, promised: PromisedRequest): PushHandle {
@@ -254,7 +266,7 @@ export class Http2Session implements ResponsePort {
     const outcome = new Promise<PushOutcome>((resolve) => (settle = resolve));
     this.scheduleFlush();
     // Go dispatches the promised request to the same handler.
-    this.#startExchange(streamId, promised.fields, true, true, { settle });
+    this.#startExchange(streamId, promised.fields, true, true, settle);
     return { streamId, path: promised.path, method: promised.method, outcome };
   }
 
@@ -265,9 +277,9 @@ export class Http2Session implements ResponsePort {
     if (cancelled) ex.req.abort(new Error(`stream ${streamId} reset by the client (${cancelled.status === 'cancelled' ? cancelled.errorName : ''})`));
     else ex.req.end();
     ex.res.markClosed();
-    if (ex.push) {
+    if (ex.settle) {
       const sent = this.endpoint.sentBytes(streamId);
-      ex.push.settle(cancelled && cancelled.status === 'cancelled' ? cancelled : { status: 'delivered', bytesSent: sent });
+      ex.settle(cancelled && cancelled.status === 'cancelled' ? cancelled : { status: 'delivered', bytesSent: sent });
     }
   }
 
@@ -279,7 +291,7 @@ export class Http2Session implements ResponsePort {
     for (const [id, ex] of this.#exchanges) {
       ex.req.abort(new Error('the connection closed'));
       ex.res.markClosed();
-      ex.push?.settle({ status: 'aborted', bytesSent: this.endpoint.sentBytes(id) });
+      ex.settle?.({ status: 'aborted', bytesSent: this.endpoint.sentBytes(id) });
     }
     this.#exchanges.clear();
     this.#host.tracer?.close(this.id);

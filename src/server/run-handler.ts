@@ -12,24 +12,30 @@ export interface HandlerOutcome {
 }
 
 export function runHandler(handler: Handler, req: Request, res: Response, outcome: HandlerOutcome): void {
-  const finish = () => {
-    if (!res.finished) res.end();
-  };
-  const fail = (error: unknown) => {
-    outcome.error(error);
-    if (res.finished) return; // the response was complete: only report
-    if (!res.headersSent) {
-      res.statusCode = 500;
-      res.end();
-    } else {
-      outcome.abort();
-    }
-  };
   try {
     const result = handler(req, res);
-    if (result && typeof (result as Promise<void>).then === 'function') (result as Promise<void>).then(finish, fail);
-    else finish();
+    if (result && typeof (result as Promise<void>).then === 'function')
+      (result as Promise<void>).then(
+        () => finish(res),
+        (error: unknown) => fail(res, outcome, error),
+      );
+    else finish(res);
   } catch (error) {
-    fail(error);
+    fail(res, outcome, error);
+  }
+}
+
+function finish(res: Response): void {
+  if (!res.finished) res.end();
+}
+
+function fail(res: Response, outcome: HandlerOutcome, error: unknown): void {
+  outcome.error(error);
+  if (res.finished) return; // the response was complete: only report
+  if (!res.headersSent) {
+    res.statusCode = 500;
+    res.end();
+  } else {
+    outcome.abort();
   }
 }

@@ -149,6 +149,13 @@ describe('hpack: HpackEncoder', () => {
       expect(() => new HpackEncoder().encode(bad)).to.throw(HpackEncodeError, /must be strings/);
     });
 
+    it('refuses to be called from its own isSensitive callback (encoders share one scratch buffer), and works after', () => {
+      const inner = new HpackEncoder();
+      const outer = new HpackEncoder({ isSensitive: () => inner.encode(GET).length === 0 });
+      expect(() => outer.encode(GET)).to.throw(Error, /inside an encode/);
+      expect(toHex(inner.encode(GET))).to.equal('82');
+    });
+
     it('refuses a char above U+00FF in a name too', () => {
       expect(() => new HpackEncoder().encode(fields([['x-\u0100', '1']]))).to.throw(HpackEncodeError, /name holds a char above/);
     });
