@@ -125,7 +125,7 @@ async function scenario(name: string, lists: HeaderField[][]): Promise<string[][
     () => rawDecodePass(rawBlocks),
   );
   // The pre-scan alone, against a whole decode, with a dynamic table of plausible entries.
-  const context = { maxTableSize: 4096, sizeUpdateRequired: false, maxStringLength: 65536, dynamicEntryCount: 4096, dynamicEntrySize: () => 100 };
+  const context = { maxTableSize: 4096, sizeUpdateRequired: false, maxStringLength: 65536, dynamic: Array.from({ length: 4096 }, () => ({ totalSize: 100 })) };
   const scan = await compare(
     () => {
       for (const b of blocks) scanBlock(b, context);

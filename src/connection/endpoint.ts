@@ -405,20 +405,23 @@ export class Http2Endpoint {
 
   // ---- HEADERS, PUSH_PROMISE ----------------------------------------------
 
-  #decodeFields(block: Uint8Array): { fields: HeaderField[]; tooLarge: boolean } {
+  /** The block's fields, or null if they exceed a limit of ours. */
+  #decodeFields(block: Uint8Array): HeaderField[] | null {
     // Always decoded, even for a stream about to be refused: the HPACK
     // dynamic table must stay in step with the peer's (§4.3).
     try {
-      return { fields: this.#fieldDecoder.decode(block), tooLarge: false };
+      return this.#fieldDecoder.decode(block);
     } catch (e) {
       if (!(e instanceof HpackDecodeError)) throw e;
-      if (e.contextIntact) return { fields: [], tooLarge: true }; // a limit: this stream only (§10.5.1)
+      if (e.contextIntact) return null; // a limit: this stream only (§10.5.1)
       throw e.toConnectionError(); // COMPRESSION_ERROR (§4.3)
     }
   }
 
   #onFieldBlock(first: HeadersFrame | PushPromiseFrame, block: Uint8Array): void {
-    const { fields, tooLarge } = this.#decodeFields(block);
+    const decoded = this.#decodeFields(block);
+    const tooLarge = decoded === null;
+    const fields = decoded ?? [];
     this.#fieldsHook?.('in', first.type === 'PUSH_PROMISE' ? first.promisedStreamId : first.streamId, fields);
     if (first.type === 'PUSH_PROMISE') return this.#onPushPromise(first, fields, tooLarge);
     const id = first.streamId;
@@ -797,25 +800,32 @@ export class Http2Endpoint {
 
   // ---- output API ------------------------------------------------------
 
-  /** Queue a header block: HEADERS then CONTINUATIONs to fit the peer's SETTINGS_MAX_FRAME_SIZE (§6.10). */
-  #pushHeaderBlock(first: HeadersFrame | PushPromiseFrame, block: Uint8Array): void {
+  /**
+   * Queue a header block: HEADERS (or PUSH_PROMISE when `promisedStreamId`
+   * is given) then CONTINUATIONs to fit the peer's SETTINGS_MAX_FRAME_SIZE
+   * (§6.10).
+   */
+  #pushHeaderBlock(streamId: number, endStream: boolean, promisedStreamId: number | undefined, block: Uint8Array): void {
     const max = this.#peer.maxFrameSize;
-    const room = first.type === 'PUSH_PROMISE' ? max - 4 : max;
-    if (block.length <= room) {
-      this.#out.push({ ...first, headerBlock: block, endHeaders: true });
-      return;
-    }
-    this.#out.push({ ...first, headerBlock: block.subarray(0, room), endHeaders: false });
+    const room = promisedStreamId !== undefined ? max - 4 : max;
+    const whole = block.length <= room;
+    const headerBlock = whole ? block : block.subarray(0, room);
+    const first: HeadersFrame | PushPromiseFrame =
+      promisedStreamId !== undefined
+        ? { type: 'PUSH_PROMISE', streamId, promisedStreamId, endHeaders: whole, headerBlock }
+        : { type: 'HEADERS', streamId, endStream, endHeaders: whole, headerBlock };
+    this.#out.push(first);
+    if (whole) return;
     for (let at = room; at < block.length; at += max) {
       const end = Math.min(at + max, block.length);
-      this.#out.push({ type: 'CONTINUATION', streamId: first.streamId, headerBlock: block.subarray(at, end), endHeaders: end === block.length });
+      this.#out.push({ type: 'CONTINUATION', streamId, headerBlock: block.subarray(at, end), endHeaders: end === block.length });
     }
   }
 
   /** Send a header block on a stream; states change after the frames are queued, as on the wire. */
   #emitHeaders(stream: Stream, fields: HeaderList, block: Uint8Array, endStream: boolean): void {
     const next = this.#sendTarget(stream, 'send_headers');
-    this.#pushHeaderBlock({ type: 'HEADERS', streamId: stream.id, endStream, endHeaders: true, headerBlock: new Uint8Array(0) }, block);
+    this.#pushHeaderBlock(stream.id, endStream, undefined, block);
     this.#fieldsHook?.('out', stream.id, fields);
     this.#setState(stream, next);
     stream.headersSent = true;
@@ -938,7 +948,7 @@ export class Http2Endpoint {
     this.#nextLocalStreamId += 2;
     const stream = this.#newStream(id);
     stream.parentId = parentId;
-    this.#pushHeaderBlock({ type: 'PUSH_PROMISE', streamId: parentId, promisedStreamId: id, endHeaders: true, headerBlock: new Uint8Array(0) }, block);
+    this.#pushHeaderBlock(parentId, false, id, block);
     this.#fieldsHook?.('out', id, requestFields);
     this.#send(stream, 'send_push_promise');
     if (this.#nextLocalStreamId > MAX_STREAM_ID) this.shutdown(); // §5.1.1: ids exhausted, go away gracefully

@@ -19,21 +19,23 @@ export interface ScanContext {
   readonly sizeUpdateRequired: boolean;
   /** Longest name or value accepted (RFC 7541 §7.4); longer ones are refused undecoded. */
   readonly maxStringLength: number;
-  /** Entries in the dynamic table when the block starts. */
-  readonly dynamicEntryCount: number;
-  /** Size of the dynamic entry at `position` (0 = newest, index 62) when the block starts. */
-  readonly dynamicEntrySize: (position: number) => number;
+  /** The dynamic table's entries when the block starts, oldest first (the newest is index 62). */
+  readonly dynamic: readonly { readonly totalSize: number }[];
 }
 
 export interface BlockScan {
   /** Field representations in the block (size updates are not fields). */
-  readonly fieldCount: number;
+  fieldCount: number;
   /** An upper bound on the decoded header-list size (RFC 9113 §6.5.2). */
-  readonly listSizeBound: number;
+  listSizeBound: number;
+}
+
+/** Where a block can be cut, asked for only when it must be decoded piecewise. */
+export interface BlockLayout {
   /** End offset of each instruction, in order: where hpack.js can be fed piecewise. */
-  readonly ends: readonly number[];
+  readonly ends: number[];
   /** For each instruction, a bound on the size of the field it yields (0 for a size update). */
-  readonly sizeBounds: readonly number[];
+  readonly sizeBounds: number[];
 }
 
 // Huffman codes are 5 to 30 bits long (RFC 7541 Appendix B), so n encoded
@@ -65,12 +67,29 @@ function skipString(block: Uint8Array, cursor: Cursor, maxStringLength: number):
   return huffman ? maxHuffmanDecodedLength(length) : length;
 }
 
-/** Check a block's structure and measure it; throws HpackDecodeError. */
-export function scanBlock(block: Uint8Array, context: ScanContext): BlockScan {
+/** Bound on the size of the entry at `index` (RFC 7541 §2.3.3); `added` are this block's own insertions so far, oldest first. */
+function entrySize(index: number, offset: number, context: ScanContext, added: readonly number[] | undefined): number {
+  if (index === 0) throw new HpackDecodeError('invalid-index', `index 0 at offset ${offset} (RFC 7541 §6.1)`);
+  if (index <= STATIC_TABLE_LENGTH) return staticEntrySize(index);
+  const position = index - STATIC_TABLE_LENGTH - 1;
+  const fresh = added?.length ?? 0;
+  if (position < fresh) return added![fresh - 1 - position]!;
+  const dynamic = context.dynamic;
+  if (position - fresh >= dynamic.length)
+    throw new HpackDecodeError(
+      'invalid-index',
+      `index ${index} at offset ${offset} is past the end of the tables (${STATIC_TABLE_LENGTH} static entries, at most ${dynamic.length + fresh} dynamic) (RFC 7541 §2.3.3)`,
+    );
+  return dynamic[dynamic.length - 1 - (position - fresh)]!.totalSize;
+}
+
+/**
+ * Check a block's structure and measure it; throws HpackDecodeError. With
+ * `layout`, also record where each instruction ends and what it may yield.
+ */
+export function scanBlock(block: Uint8Array, context: ScanContext, layout?: BlockLayout): BlockScan {
   const cursor: Cursor = { at: 0 };
-  const ends: number[] = [];
-  const sizeBounds: number[] = [];
-  const added: number[] = []; // size bounds of entries this block inserts, oldest first
+  let added: number[] | undefined; // size bounds of entries this block inserts, oldest first
   let fieldCount = 0;
   let listSizeBound = 0;
 
@@ -80,27 +99,13 @@ export function scanBlock(block: Uint8Array, context: ScanContext): BlockScan {
       `first block after SETTINGS_HEADER_TABLE_SIZE was lowered to ${context.maxTableSize} does not start with a dynamic table size update (RFC 9113 §4.3.1, RFC 7541 §4.2)`,
     );
 
-  // Bound on the size of the entry at `index` (RFC 7541 §2.3.3).
-  const entrySize = (index: number, offset: number): number => {
-    if (index === 0) throw new HpackDecodeError('invalid-index', `index 0 at offset ${offset} (RFC 7541 §6.1)`);
-    if (index <= STATIC_TABLE_LENGTH) return staticEntrySize(index);
-    const position = index - STATIC_TABLE_LENGTH - 1;
-    if (position < added.length) return added[added.length - 1 - position]!;
-    if (position - added.length >= context.dynamicEntryCount)
-      throw new HpackDecodeError(
-        'invalid-index',
-        `index ${index} at offset ${offset} is past the end of the tables (${STATIC_TABLE_LENGTH} static entries, at most ${context.dynamicEntryCount + added.length} dynamic) (RFC 7541 §2.3.3)`,
-      );
-    return context.dynamicEntrySize(position - added.length);
-  };
-
   while (cursor.at < block.length) {
     const start = cursor.at;
     const first = block[start]!;
     let size = 0;
     if (first & 0x80) {
       // Indexed field, §6.1.
-      size = entrySize(decodeInteger(block, cursor, 7), start);
+      size = entrySize(decodeInteger(block, cursor, 7), start, context, added);
       fieldCount++;
     } else if ((first & 0xe0) === 0x20) {
       // Dynamic table size update, §6.3; only before the first field (§4.2).
@@ -119,14 +124,16 @@ export function scanBlock(block: Uint8Array, context: ScanContext): BlockScan {
       // Literal with incremental indexing (§6.2.1), without indexing (§6.2.2) or never indexed (§6.2.3).
       const incremental = (first & 0xc0) === 0x40;
       const nameIndex = decodeInteger(block, cursor, incremental ? 6 : 4);
-      const nameBound = nameIndex === 0 ? skipString(block, cursor, context.maxStringLength) : entrySize(nameIndex, start) - FIELD_OVERHEAD;
+      const nameBound = nameIndex === 0 ? skipString(block, cursor, context.maxStringLength) : entrySize(nameIndex, start, context, added) - FIELD_OVERHEAD;
       size = nameBound + skipString(block, cursor, context.maxStringLength) + FIELD_OVERHEAD;
-      if (incremental) added.push(size);
+      if (incremental) (added ??= []).push(size);
       fieldCount++;
     }
     listSizeBound += size;
-    ends.push(cursor.at);
-    sizeBounds.push(size);
+    if (layout) {
+      layout.ends.push(cursor.at);
+      layout.sizeBounds.push(size);
+    }
   }
-  return { fieldCount, listSizeBound, ends, sizeBounds };
+  return { fieldCount, listSizeBound };
 }

@@ -17,7 +17,7 @@
 import { Buffer } from 'node:buffer';
 import hpack from 'hpack.js';
 import { DEFAULT_SETTINGS, MAX_UINT32 } from '../frames/constants.js';
-import { scanBlock, type BlockScan } from './block-scan.js';
+import { scanBlock, type BlockLayout, type ScanContext } from './block-scan.js';
 import { snapshotTable, type DynamicTableState } from './dynamic-table.js';
 import { HpackDecodeError } from './errors.js';
 import { FIELD_OVERHEAD, type HeaderField } from './header-list.js';
@@ -90,6 +90,7 @@ export class HpackDecoder {
   #failed: HpackDecodeError | undefined;
   readonly #decompressor: hpack.Decompressor;
   #decoded: hpack.DecompressorField[] = [];
+  #toFields: HeaderField[] | undefined;
 
   constructor(options: HpackDecoderOptions = {}) {
     this.#maxTableSize = checkLimit('maxTableSize', options.maxTableSize ?? DEFAULT_SETTINGS.HEADER_TABLE_SIZE, MAX_UINT32);
@@ -99,7 +100,9 @@ export class HpackDecoder {
     // raised later; our limit is enforced by the scan, so give it none and
     // set the starting size through updateTableSize().
     this.#decompressor = lightDecompressor((field) => {
-      this.#decoded.push(field);
+      // Straight into the caller's list on the common path; raw, to be counted, on the limited one.
+      if (this.#toFields) this.#toFields.push(toField(field));
+      else this.#decoded.push(field);
       return true;
     });
     this.#decompressor.updateTableSize(this.#maxTableSize);
@@ -148,25 +151,35 @@ export class HpackDecoder {
   }
 
   #decode(block: Uint8Array): HeaderField[] {
-    const table = this.#decompressor._table;
-    const dynamic = table.dynamic;
-    const scan = scanBlock(block, {
-      maxTableSize: this.#maxTableSize,
-      sizeUpdateRequired: this.#sizeUpdateRequired,
-      maxStringLength: this.maxHeaderListSize,
-      dynamicEntryCount: dynamic.length,
-      dynamicEntrySize: (position) => dynamic[dynamic.length - 1 - position]!.totalSize,
-    });
+    const context = this.#scanContext();
+    const scan = scanBlock(block, context);
     this.#sizeUpdateRequired = false;
     const fields: HeaderField[] = [];
     if (block.length === 0) return fields;
-    // A Buffer view, so hpack.js's stream does not copy the block.
-    const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    // hpack.js reads Buffers; frame payloads already are (views into the socket's chunks).
+    const bytes = Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
     if (scan.fieldCount <= this.maxFieldCount && scan.listSizeBound <= this.maxHeaderListSize) {
-      for (const f of this.#execute(bytes)) fields.push(toField(f));
+      this.#toFields = fields;
+      try {
+        this.#run(bytes);
+      } finally {
+        this.#toFields = undefined;
+      }
       return fields;
     }
-    return this.#decodeWithinLimits(bytes, scan);
+    // Over a limit, maybe: scan again, noting where the block can be cut.
+    const layout: BlockLayout = { ends: [], sizeBounds: [] };
+    scanBlock(block, context, layout);
+    return this.#decodeWithinLimits(bytes, layout);
+  }
+
+  #scanContext(): ScanContext {
+    return {
+      maxTableSize: this.#maxTableSize,
+      sizeUpdateRequired: this.#sizeUpdateRequired,
+      maxStringLength: this.maxHeaderListSize,
+      dynamic: this.#decompressor._table.dynamic,
+    };
   }
 
   /**
@@ -174,7 +187,7 @@ export class HpackDecoder {
    * (one at least), so it never holds more than a header list's worth; keep
    * fields only while both limits hold.
    */
-  #decodeWithinLimits(bytes: Buffer, { ends, sizeBounds }: BlockScan): HeaderField[] {
+  #decodeWithinLimits(bytes: Buffer, { ends, sizeBounds }: BlockLayout): HeaderField[] {
     const fields: HeaderField[] = [];
     let count = 0;
     let size = 0;
@@ -205,12 +218,16 @@ export class HpackDecoder {
     return fields;
   }
 
-  /** Decode the representations in `bytes`; returns their fields. */
+  /** Decode the representations in `bytes`; returns their fields as hpack.js gives them. */
   #execute(bytes: Buffer): hpack.DecompressorField[] {
-    const d = this.#decompressor;
     this.#decoded = [];
+    this.#run(bytes);
+    return this.#decoded;
+  }
+
+  #run(bytes: Buffer): void {
+    const d = this.#decompressor;
     d._decoder.push(bytes);
     while (!d._decoder.isEmpty()) d._execute();
-    return this.#decoded;
   }
 }

@@ -66,24 +66,72 @@ function valueProblem(name: string, value: string): string | null {
   return null;
 }
 
+/** What checkSection found: the pseudo-headers defined for requests and responses (§8.3), host, content-length. */
 interface Checked {
-  /** Pseudo-header values by name. */
-  pseudo: Map<string, string>;
-  host?: string;
-  contentLength?: string;
+  method: string | undefined;
+  scheme: string | undefined;
+  authority: string | undefined;
+  path: string | undefined;
+  protocol: string | undefined;
+  status: string | undefined;
+  host: string | undefined;
+  contentLength: string | undefined;
+}
+
+// Validation runs start to finish without yielding: one result object
+// serves every call (it ran for every HEADERS frame, a Map each time).
+const checked: Checked = {
+  method: undefined,
+  scheme: undefined,
+  authority: undefined,
+  path: undefined,
+  protocol: undefined,
+  status: undefined,
+  host: undefined,
+  contentLength: undefined,
+};
+
+/** Record a pseudo-header; false if it was already there. */
+function setPseudo(name: string, value: string): boolean {
+  switch (name) {
+    case ':method':
+      if (checked.method !== undefined) return false;
+      checked.method = value;
+      return true;
+    case ':scheme':
+      if (checked.scheme !== undefined) return false;
+      checked.scheme = value;
+      return true;
+    case ':authority':
+      if (checked.authority !== undefined) return false;
+      checked.authority = value;
+      return true;
+    case ':path':
+      if (checked.path !== undefined) return false;
+      checked.path = value;
+      return true;
+    case ':protocol':
+      if (checked.protocol !== undefined) return false;
+      checked.protocol = value;
+      return true;
+    default: // ':status', the only other one `allowed` can hold
+      if (checked.status !== undefined) return false;
+      checked.status = value;
+      return true;
+  }
 }
 
 /** Rules shared by every field section; `allowed` are the pseudo-headers this section may carry. */
 function checkSection(fields: HeaderList, allowed: ReadonlySet<string>, section: string): string | Checked {
-  const checked: Checked = { pseudo: new Map() };
+  checked.method = checked.scheme = checked.authority = checked.path = checked.protocol = checked.status = undefined;
+  checked.host = checked.contentLength = undefined;
   let firstRegular: string | undefined;
   for (const { name, value } of fields) {
     if (name.charCodeAt(0) === 0x3a) {
       if (section === 'trailers') return `pseudo-header ${show(name)} in trailers (RFC 9113 §8.1)`;
       if (!allowed.has(name)) return `pseudo-header ${show(name)} is not defined for ${section} (RFC 9113 §8.3)`;
       if (firstRegular !== undefined) return `pseudo-header ${show(name)} after regular field ${show(firstRegular)} (RFC 9113 §8.3)`;
-      if (checked.pseudo.has(name)) return `repeated pseudo-header ${show(name)} (RFC 9113 §8.3)`;
-      checked.pseudo.set(name, value);
+      if (!setPseudo(name, value)) return `repeated pseudo-header ${show(name)} (RFC 9113 §8.3)`;
     } else {
       const problem = nameProblem(name);
       if (problem) return problem;
@@ -108,12 +156,7 @@ function checkSection(fields: HeaderList, allowed: ReadonlySet<string>, section:
 export function validateRequestHeaders(fields: HeaderList, options: RequestValidationOptions = {}): string | null {
   const checked = checkSection(fields, options.extendedConnect ? extendedConnectPseudo : requestPseudo, 'requests');
   if (typeof checked === 'string') return checked;
-  const { pseudo, host } = checked;
-  const method = pseudo.get(':method');
-  const scheme = pseudo.get(':scheme');
-  const path = pseudo.get(':path');
-  const authority = pseudo.get(':authority');
-  const protocol = pseudo.get(':protocol');
+  const { method, scheme, path, authority, protocol, host } = checked;
   if (method === undefined) return 'request without ":method" (RFC 9113 §8.3.1)';
   if (!isToken(method)) return `":method" ${show(method)} is not a token (RFC 9110 §9.1)`;
   if (method === 'CONNECT' && protocol === undefined) {
@@ -160,7 +203,7 @@ export function validatePushPromiseHeaders(fields: HeaderList): string | null {
 export function validateResponseHeaders(fields: HeaderList, options: ResponseValidationOptions = {}): string | null {
   const checked = checkSection(fields, responsePseudo, 'responses');
   if (typeof checked === 'string') return checked;
-  const status = checked.pseudo.get(':status');
+  const status = checked.status;
   if (status === undefined) return 'response without ":status" (RFC 9113 §8.3.2)';
   if (!/^[1-5][0-9][0-9]$/.test(status)) return `":status" ${show(status)} is not a status code 100-599 (RFC 9110 §15)`;
   if (status === '101') return '":status" 101 (Switching Protocols) does not exist in HTTP/2 (RFC 9113 §8.6)';

@@ -14,13 +14,16 @@ export function checkOutgoingField(rawName: string, value: HeaderValue): [string
   const name = rawName.toLowerCase();
   if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(rawName)}`);
   if (CONNECTION_SPECIFIC.has(name)) throw new TypeError(`${JSON.stringify(rawName)} is connection-specific and not allowed in HTTP/2 (RFC 9113 §8.2.2)`);
-  const values = (typeof value === 'object' ? [...value] : [String(value)]).map((v) => v.trim());
-  for (const v of values) {
-    if (/[\r\n\0]/.test(v)) throw new TypeError(`header ${name}: value contains CR, LF or NUL (RFC 9113 §8.2.1)`);
-    if (/[^\x00-\xff]/.test(v)) throw new TypeError(`header ${name}: value has characters above U+00FF; encode it first (e.g. encodeURIComponent)`);
-  }
+  const values = typeof value === 'object' ? value.map((v) => checkValue(name, v)) : [checkValue(name, String(value))];
   if (name === 'te' && values.some((v) => v.toLowerCase() !== 'trailers')) throw new TypeError('te may only be "trailers" in HTTP/2 (RFC 9113 §8.2.2)');
   return [name, values];
+}
+
+function checkValue(name: string, raw: string): string {
+  const v = raw.trim();
+  if (/[\r\n\0]/.test(v)) throw new TypeError(`header ${name}: value contains CR, LF or NUL (RFC 9113 §8.2.1)`);
+  if (/[^\x00-\xff]/.test(v)) throw new TypeError(`header ${name}: value has characters above U+00FF; encode it first (e.g. encodeURIComponent)`);
+  return v;
 }
 
 /** Names (lowercase, checked) and their values, flat: name, values, name, values... */
