@@ -405,10 +405,29 @@ async function withTimeout<T>(what: string, promise: Promise<T>, timeoutMs = 300
   }
 }
 
-async function measureMemory(impl: Impl): Promise<MemorySample> {
-  const n = opts.connections;
+/**
+ * Open n connections, then a held stream on each, measuring the server
+ * child before, between and after. `warm`: first run the same pass once,
+ * unmeasured, and close it, so that one-time costs (compiling the request
+ * path, the young generation sizing itself to the load) are paid before
+ * the measured pass, as in any server that has served before.
+ */
+async function measureMemory(impl: Impl, warm: boolean): Promise<MemorySample> {
   const server = await ServerChild.start(impl, false);
   try {
+    if (warm) {
+      await memoryPass(server);
+      await waitFor('connections to close', async () => (await server.stats()).connections === 0);
+    }
+    return await memoryPass(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function memoryPass(server: ServerChild): Promise<MemorySample> {
+  const n = opts.connections;
+  {
     await sleep(200);
     const base = await server.stats(true);
     const conns = await withTimeout(`${n} connections`, openConnections(server.port, n));
@@ -420,6 +439,7 @@ async function measureMemory(impl: Impl): Promise<MemorySample> {
     await waitFor(`${n} held streams`, async () => (await server.stats()).held >= n);
     await sleep(300);
     const streams = await server.stats(true);
+    await server.release();
     for (const c of conns) c.close();
     return {
       rssPerConnection: (idle.rss - base.rss) / n,
@@ -427,8 +447,6 @@ async function measureMemory(impl: Impl): Promise<MemorySample> {
       rssPerStream: (streams.rss - idle.rss) / n,
       heapPerStream: (heapOf(streams) - heapOf(idle)) / n,
     };
-  } finally {
-    await server.stop();
   }
 }
 
@@ -607,27 +625,32 @@ async function main(): Promise<void> {
   }
 
   if (opts.only.has('memory')) {
-    const mem: Record<Impl, MemorySample[]> = { h2wire: [], node: [] };
+    const mem: Record<'cold' | 'warm', Record<Impl, MemorySample[]>> = { cold: { h2wire: [], node: [] }, warm: { h2wire: [], node: [] } };
     for (let r = 0; r < opts.rounds; r++) {
       const order = r % 2 === 0 ? IMPLS : [...IMPLS].reverse();
-      for (const impl of order) {
-        const sample = await measureMemory(impl);
-        mem[impl].push(sample);
-        log(`memory round ${r + 1} ${IMPL_NAME[impl]}: ${num(sample.rssPerConnection / 1024, 1)} KiB RSS / connection, ${num(sample.rssPerStream / 1024, 1)} KiB RSS / stream (JS heap ${num(sample.heapPerConnection / 1024, 1)} / ${num(sample.heapPerStream / 1024, 1)} KiB)`);
-      }
+      for (const kind of ['cold', 'warm'] as const)
+        for (const impl of order) {
+          const sample = await measureMemory(impl, kind === 'warm');
+          mem[kind][impl].push(sample);
+          log(`memory round ${r + 1} ${kind} ${IMPL_NAME[impl]}: ${num(sample.rssPerConnection / 1024, 1)} KiB RSS / connection, ${num(sample.rssPerStream / 1024, 1)} KiB RSS / stream (JS heap ${num(sample.heapPerConnection / 1024, 1)} / ${num(sample.heapPerStream / 1024, 1)} KiB)`);
+        }
     }
-    const row = (title: string, unit: string, pick: (m: MemorySample) => number, goal: Scenario['goal']) => {
-      const a = median(mem.h2wire.map(pick)) / 1024;
-      const b = median(mem.node.map(pick)) / 1024;
+    const row = (kind: 'cold' | 'warm', title: string, unit: string, pick: (m: MemorySample) => number, goal: Scenario['goal']) => {
+      const samples = mem[kind];
+      const a = median(samples.h2wire.map(pick)) / 1024;
+      const b = median(samples.node.map(pick)) / 1024;
       const [g, met] = goalCell(goal, a / b);
       summaryRows.push([title, 'h2c', unit, num(a, 1), num(b, 1), ratio(a / b), g, met]);
-      roundRows.push([title, 'h2c', unit, mem.h2wire.map((m) => num(pick(m) / 1024, 1)).join(', '), mem.node.map((m) => num(pick(m) / 1024, 1)).join(', ')]);
+      roundRows.push([title, 'h2c', unit, samples.h2wire.map((m) => num(pick(m) / 1024, 1)).join(', '), samples.node.map((m) => num(pick(m) / 1024, 1)).join(', ')]);
     };
     const n = fmt(opts.connections);
-    row(`memory: ${n} idle connections`, 'KiB RSS / connection', (m) => m.rssPerConnection, { max: 1 });
-    row(`memory: 1 open stream on each of ${n} connections`, 'KiB RSS / stream', (m) => m.rssPerStream, { max: 1 });
-    row(`memory: ${n} idle connections (JS heap + external only)`, 'KiB heap / connection', (m) => m.heapPerConnection, undefined);
-    row(`memory: 1 open stream on each (JS heap + external only)`, 'KiB heap / stream', (m) => m.heapPerStream, undefined);
+    for (const kind of ['cold', 'warm'] as const) {
+      const when = kind === 'cold' ? 'fresh process' : 'second pass';
+      row(kind, `memory (${when}): ${n} idle connections`, 'KiB RSS / connection', (m) => m.rssPerConnection, { max: 1 });
+      row(kind, `memory (${when}): 1 open stream on each of ${n} connections`, 'KiB RSS / stream', (m) => m.rssPerStream, { max: 1 });
+      row(kind, `memory (${when}): ${n} idle connections (JS heap + external only)`, 'KiB heap / connection', (m) => m.heapPerConnection, undefined);
+      row(kind, `memory (${when}): 1 open stream on each (JS heap + external only)`, 'KiB heap / stream', (m) => m.heapPerStream, undefined);
+    }
   }
 
   if (foreignLoads.length) {
@@ -651,6 +674,9 @@ async function main(): Promise<void> {
       'node:http2 checks stream.pushAllowed and sends the same page. GET /static sends that page as is on both, with no push check: the engines alone.',
       `Push: ${opts.pushConnections} connections of h2wire's client engine (bench/push-driver.ts, SETTINGS_ENABLE_PUSH=1), ${opts.pushInFlight} page loads in flight on each; a page counts when it and all its pushes are complete. h2wire runs the pushed requests through its handler; node:http2 answers each pushStream() in its callback.`,
       `Memory: ${fmt(opts.connections)} raw h2c connections (preface, SETTINGS, ACK), then one GET /hold each, answered with a 200 head and held open; the server child's RSS after gc(), before and after.`,
+      '"fresh process": the first such pass in a new server process, so it includes one-time costs (compiling the request path; V8 growing its young generation',
+      'under the first allocation burst). "second pass": the same pass again in the same process after a first one was run and closed: the marginal memory',
+      'of connections and streams in a server that has served before.',
     ].join('\n'),
   );
   if (cpuRows.length)

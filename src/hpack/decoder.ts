@@ -1,4 +1,4 @@
-// Header block -> header list (RFC 7541 §3), over hpack.js's decompressor.
+// Header block -> header list (RFC 7541 §3), decoded by decoding-loop.ts over hpack.js.
 // One decoder per connection, fed every block in the order received.
 //
 // Each block is first scanned (block-scan.ts): structure, size-update rules,
@@ -15,12 +15,12 @@
 // block's size.
 
 import { Buffer } from 'node:buffer';
-import hpack from 'hpack.js';
 import { DEFAULT_SETTINGS, MAX_UINT32 } from '../frames/constants.js';
 import { scanBlock, type BlockLayout, type ScanContext } from './block-scan.js';
 import { snapshotTable, type DynamicTableState } from './dynamic-table.js';
 import { HpackDecodeError } from './errors.js';
 import { FIELD_OVERHEAD, type HeaderField } from './header-list.js';
+import { DecodingLoop } from './decoding-loop.js';
 import { fromHpackJsError } from './hpack-js-errors.js';
 
 export interface HpackDecoderOptions {
@@ -53,59 +53,19 @@ function checkLimit(what: string, n: number, max: number): number {
   return n;
 }
 
-/**
- * hpack.js's decoding loop (its Decompressor's _execute and the methods it
- * calls) on a plain object holding only the bit reader and the table, with
- * fields handed to `push`: no readable-stream Duplex behind it. Its stream
- * machinery cost more CPU than the decoding (profiled) and about 1 KiB per
- * connection; a failure throws synchronously instead of being emitted.
- */
-function lightDecompressor(push: (field: hpack.DecompressorField) => boolean): hpack.Decompressor {
-  return Object.assign(Object.create(DECODING_LOOP) as object, {
-    _decoder: hpack.decoder.create(),
-    _table: hpack.table.create({ maxSize: Infinity }),
-    push,
-  }) as hpack.Decompressor;
-}
-
-// One prototype for all: a fresh prototype per decoder would also mean
-// fresh hidden classes per connection (seen in heap snapshots).
-const proto = hpack.decompressor.prototype;
-const DECODING_LOOP = {
-  _execute: proto._execute,
-  _processIndexed: proto._processIndexed,
-  _processLiteral: proto._processLiteral,
-  _processUpdate: proto._processUpdate,
-  updateTableSize: proto.updateTableSize,
-};
-
-const toField = (f: hpack.DecompressorField): HeaderField =>
-  f.neverIndex ? { name: f.name, value: f.value, sensitive: true } : { name: f.name, value: f.value };
-
 export class HpackDecoder {
   readonly maxHeaderListSize: number;
   readonly maxFieldCount: number;
   #maxTableSize: number;
   #sizeUpdateRequired = false;
   #failed: HpackDecodeError | undefined;
-  readonly #decompressor: hpack.Decompressor;
-  #decoded: hpack.DecompressorField[] = [];
-  #toFields: HeaderField[] | undefined;
+  readonly #loop = new DecodingLoop();
 
   constructor(options: HpackDecoderOptions = {}) {
     this.#maxTableSize = checkLimit('maxTableSize', options.maxTableSize ?? DEFAULT_SETTINGS.HEADER_TABLE_SIZE, MAX_UINT32);
     this.maxHeaderListSize = checkLimit('maxHeaderListSize', options.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE, Infinity);
     this.maxFieldCount = checkLimit('maxFieldCount', options.maxFieldCount ?? DEFAULT_MAX_FIELD_COUNT, Infinity);
-    // hpack.js's own ceiling (`maxSize`, the option it reads) could not be
-    // raised later; our limit is enforced by the scan, so give it none and
-    // set the starting size through updateTableSize().
-    this.#decompressor = lightDecompressor((field) => {
-      // Straight into the caller's list on the common path; raw, to be counted, on the limited one.
-      if (this.#toFields) this.#toFields.push(toField(field));
-      else this.#decoded.push(field);
-      return true;
-    });
-    this.#decompressor.updateTableSize(this.#maxTableSize);
+    this.#loop.table.updateSize(this.#maxTableSize);
   }
 
   /** Our SETTINGS_HEADER_TABLE_SIZE currently in effect. */
@@ -120,13 +80,13 @@ export class HpackDecoder {
    */
   setMaxTableSize(n: number): void {
     checkLimit('maxTableSize', n, MAX_UINT32);
-    if (n < this.#decompressor._table.maxSize) this.#sizeUpdateRequired = true;
+    if (n < this.#loop.table.maxSize) this.#sizeUpdateRequired = true;
     this.#maxTableSize = n;
   }
 
   /** The dynamic table as it stands after the last block. */
   get dynamicTable(): DynamicTableState {
-    return snapshotTable(this.#decompressor._table);
+    return snapshotTable(this.#loop.table);
   }
 
   /** The error that made this decoder unusable, if any. */
@@ -159,12 +119,7 @@ export class HpackDecoder {
     // hpack.js reads Buffers; frame payloads already are (views into the socket's chunks).
     const bytes = Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
     if (scan.fieldCount <= this.maxFieldCount && scan.listSizeBound <= this.maxHeaderListSize) {
-      this.#toFields = fields;
-      try {
-        this.#run(bytes);
-      } finally {
-        this.#toFields = undefined;
-      }
+      this.#loop.run(bytes, fields);
       return fields;
     }
     // Over a limit, maybe: scan again, noting where the block can be cut.
@@ -178,7 +133,7 @@ export class HpackDecoder {
       maxTableSize: this.#maxTableSize,
       sizeUpdateRequired: this.#sizeUpdateRequired,
       maxStringLength: this.maxHeaderListSize,
-      dynamic: this.#decompressor._table.dynamic,
+      dynamic: this.#loop.table.dynamic,
     };
   }
 
@@ -199,12 +154,13 @@ export class HpackDecoder {
         runBound += sizeBounds[i]!;
         end = ends[i++]!;
       }
-      const decoded = this.#execute(bytes.subarray(start, end));
+      const decoded: HeaderField[] = [];
+      this.#loop.run(bytes.subarray(start, end), decoded);
       start = end;
       for (const f of decoded) {
         count++;
         size += f.name.length + f.value.length + FIELD_OVERHEAD;
-        if (count <= this.maxFieldCount && size <= this.maxHeaderListSize) fields.push(toField(f));
+        if (count <= this.maxFieldCount && size <= this.maxHeaderListSize) fields.push(f);
         else fields.length = 0; // over a limit: keep decoding for the table, keep nothing
       }
     }
@@ -216,18 +172,5 @@ export class HpackDecoder {
         `header list of ${size} octets exceeds our limit of ${this.maxHeaderListSize} (name + value + 32 per field, RFC 9113 §6.5.2)`,
       );
     return fields;
-  }
-
-  /** Decode the representations in `bytes`; returns their fields as hpack.js gives them. */
-  #execute(bytes: Buffer): hpack.DecompressorField[] {
-    this.#decoded = [];
-    this.#run(bytes);
-    return this.#decoded;
-  }
-
-  #run(bytes: Buffer): void {
-    const d = this.#decompressor;
-    d._decoder.push(bytes);
-    while (!d._decoder.isEmpty()) d._execute();
   }
 }

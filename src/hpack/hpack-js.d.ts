@@ -42,10 +42,22 @@ declare module 'hpack.js' {
       readonly dynamic: readonly TableEntry[];
       readonly size: number;
       readonly maxSize: number;
+      /** Entry 1..61 static, 62.. dynamic newest first; throws ('Zero indexed field', 'Indexed field OOB') otherwise. */
+      lookup(index: number): TableEntry;
       /** Add an entry, evicting the oldest until it fits (§4.4); sizes are octet counts. */
       add(name: string, value: string, nameSize: number, valueSize: number): void;
       /** Set the maximum size, evicting as needed (§4.3). */
       updateSize(size: number): void;
+    }
+
+    interface BitReader {
+      push(chunk: Buffer): void;
+      isEmpty(): boolean;
+      decodeBit(): number;
+      /** An integer whose prefix is the rest of the current octet (§5.1). */
+      decodeInt(): number;
+      /** A string literal: raw octets as a Buffer, Huffman-decoded ones as an array (§5.2). */
+      decodeStr(): Buffer | number[];
     }
 
     /** A readable-stream Duplex: write() a field array, read() the block. */
@@ -90,19 +102,9 @@ declare module 'hpack.js' {
   const hpack: {
     compressor: { create(options: { table: hpack.TableOptions }): hpack.Compressor };
     table: { create(options: hpack.TableOptions): hpack.Table };
-    decompressor: {
-      create(options: { table: hpack.TableOptions }): hpack.Decompressor;
-      /** The methods of its decoding loop, borrowed by decoder.ts. */
-      prototype: {
-        _execute(): void;
-        _processIndexed(): void;
-        _processLiteral(incremental: number, neverIndex: number): void;
-        _processUpdate(): void;
-        updateTableSize(size: number): void;
-      };
-    };
-    /** The bit reader the decompressor decodes from. */
-    decoder: { create(): { push(chunk: Buffer): void; isEmpty(): boolean } };
+    decompressor: { create(options: { table: hpack.TableOptions }): hpack.Decompressor };
+    /** The bit reader the decompressor decodes from (RFC 7541 §5: prefix integers, string literals). */
+    decoder: { create(): hpack.BitReader };
     /** RFC 7541 Appendix A, index 1 first. */
     'static-table': { table: readonly hpack.StaticEntry[] };
     /** RFC 7541 Appendix B, per symbol 0..256: [code length in bits, code]. */
