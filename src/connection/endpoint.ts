@@ -1079,7 +1079,7 @@ export class Http2Endpoint {
         if (n === 0 && remaining > 0) continue; // blocked on flow control
         const last = n === remaining;
         const endStream = last && item.endStream;
-        const data = item.data.subarray(item.offset, item.offset + n);
+        const data = n === item.data.length ? item.data : item.data.subarray(item.offset, item.offset + n);
         item.offset += n;
         stream.queuedBytes -= n;
         stream.sentBytes += n;

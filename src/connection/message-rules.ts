@@ -35,6 +35,8 @@ export function checkPushedRequest(promisedStreamId: number, fields: HeaderList)
   if (problem) throw new MalformedMessageError(promisedStreamId, problem);
 }
 
+const LENGTH_DIGITS = /^[0-9]{1,15}$/; // made once: a literal is a new RegExp at each evaluation
+
 /**
  * The content-length a message declares, if any (§8.1.1). Repeated values
  * must agree (RFC 9110 §8.6); anything but digits is malformed.
@@ -45,7 +47,7 @@ export function contentLength(streamId: number, fields: HeaderList): number | un
     if (name !== 'content-length') continue;
     for (const part of value.split(',')) {
       const text = part.trim();
-      if (!/^[0-9]{1,15}$/.test(text)) throw new MalformedMessageError(streamId, `content-length ${JSON.stringify(value)} is not a number (RFC 9110 §8.6)`);
+      if (!LENGTH_DIGITS.test(text)) throw new MalformedMessageError(streamId, `content-length ${JSON.stringify(value)} is not a number (RFC 9110 §8.6)`);
       const n = Number(text);
       if (length !== undefined && n !== length) throw new MalformedMessageError(streamId, `conflicting content-length values ${length} and ${n} (RFC 9110 §8.6)`);
       length = n;

@@ -208,13 +208,13 @@ function checkSettingValue(frame: Frame, id: number, value: number): void {
   }
 }
 
-function writeHeader(buf: Uint8Array, length: number, type: number, flags: number, streamId: number, reserved: boolean): void {
-  buf[0] = length >>> 16;
-  buf[1] = (length >>> 8) & 0xff;
-  buf[2] = length & 0xff;
-  buf[3] = type;
-  buf[4] = flags;
-  writeUint32(buf, 5, (streamId & MAX_STREAM_ID) | (reserved ? 0x80000000 : 0));
+function writeHeader(buf: Uint8Array, at: number, length: number, type: number, flags: number, streamId: number, reserved: boolean): void {
+  buf[at] = length >>> 16;
+  buf[at + 1] = (length >>> 8) & 0xff;
+  buf[at + 2] = length & 0xff;
+  buf[at + 3] = type;
+  buf[at + 4] = flags;
+  writeUint32(buf, at + 5, (streamId & MAX_STREAM_ID) | (reserved ? 0x80000000 : 0));
 }
 
 function writeUint32(buf: Uint8Array, at: number, v: number): void {
@@ -324,7 +324,7 @@ export function encodeFrameParts(frame: Frame, options?: EncodeOptions): Uint8Ar
   const length = prepare(frame, options);
   const prefix = prefixLength(frame);
   const head = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + prefix);
-  writeHeader(head, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
+  writeHeader(head, 0, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
   writePrefix(frame, head, FRAME_HEADER_LENGTH);
   const parts: Uint8Array[] = [head];
   const body = frameBody(frame);
@@ -334,12 +334,52 @@ export function encodeFrameParts(frame: Frame, options?: EncodeOptions): Uint8Ar
   return parts;
 }
 
+// ---- laying out many frames in one buffer (the connection's output batches)
+
+/**
+ * Check a frame as encodeFrame() would (throwing FrameEncodeError) and
+ * return its payload length, for writeFrameInto().
+ */
+export function checkFrame(frame: Frame, options?: EncodeOptions): number {
+  return prepare(frame, options);
+}
+
+/** The octets writeFrameInto() writes for a frame whose body is sent apart: header and prefix. */
+export function frameHeadLength(frame: Frame): number {
+  return FRAME_HEADER_LENGTH + prefixLength(frame);
+}
+
+/** The frame's variable-length part (DATA data, a header block fragment, opaque data), if any. */
+export function frameBodyOf(frame: Frame): Uint8Array | undefined {
+  return frameBody(frame);
+}
+
+/**
+ * Write a checked frame (its payload `length` from checkFrame()) at `at`:
+ * header and prefix, then, unless `bodyApart`, its body and zeroed padding.
+ * Returns the offset after what was written.
+ */
+export function writeFrameInto(frame: Frame, length: number, buf: Uint8Array, at: number, bodyApart: boolean): number {
+  writeHeader(buf, at, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
+  writePrefix(frame, buf, at + FRAME_HEADER_LENGTH);
+  if (bodyApart) return at + FRAME_HEADER_LENGTH + prefixLength(frame);
+  const end = at + FRAME_HEADER_LENGTH + length;
+  let p = at + FRAME_HEADER_LENGTH + prefixLength(frame);
+  const body = frameBody(frame);
+  if (body) {
+    buf.set(body, p);
+    p += body.length;
+  }
+  if (p < end) buf.fill(0, p, end); // padding octets are zero (§6.1)
+  return end;
+}
+
 /** Encode a frame into one new buffer (header, payload and zeroed padding). */
 export function encodeFrame(frame: Frame, options?: EncodeOptions): Buffer {
   const length = prepare(frame, options);
   const prefix = prefixLength(frame);
   const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
-  writeHeader(out, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
+  writeHeader(out, 0, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
   writePrefix(frame, out, FRAME_HEADER_LENGTH);
   let at = FRAME_HEADER_LENGTH + prefix;
   const body = frameBody(frame);
@@ -371,7 +411,7 @@ export function encodeRawFrame(raw: RawFrame): Buffer {
   if (!isUint(raw.flags, 0xff)) bad(`flags ${raw.flags} is not an octet`);
   if (!isUint(raw.streamId, MAX_STREAM_ID)) bad(`stream id ${raw.streamId} is not an integer in 0..2^31-1`);
   const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + raw.payload.length);
-  writeHeader(out, length, raw.type, raw.flags, raw.streamId, raw.reservedBit ?? false);
+  writeHeader(out, 0, length, raw.type, raw.flags, raw.streamId, raw.reservedBit ?? false);
   out.set(raw.payload, FRAME_HEADER_LENGTH);
   return out;
 }

@@ -39,9 +39,11 @@ export function headerListSize(fields: HeaderList): number {
   return size;
 }
 
+const NOT_OCTET = /[^\x00-\xff]/; // made once: a literal is a new RegExp at each evaluation
+
 /** True when every char is an octet (U+0000-U+00FF). */
 export function isOctetString(s: string): boolean {
-  return !/[^\x00-\xff]/.test(s);
+  return !NOT_OCTET.test(s);
 }
 
 /** Bytes -> octet string. */

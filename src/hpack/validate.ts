@@ -39,9 +39,16 @@ const extendedConnectPseudo = new Set([...requestPseudo, ':protocol']);
 const responsePseudo = new Set([':status']);
 const noPseudo = new Set<string>();
 
+// Regular expressions made once: a literal is a new RegExp object each time it is evaluated.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const DIGITS = /^[0-9]+$/;
+const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
+const ZEROS = /^0+$/;
+const STATUS = /^[1-5][0-9][0-9]$/;
+
 const hex = (c: number) => `0x${c.toString(16).padStart(2, '0')}`;
 const show = (s: string) => JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}...` : s);
-const isToken = (s: string) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(s);
+const isToken = (s: string) => TOKEN.test(s);
 
 function nameProblem(name: string): string | null {
   if (name.length === 0) return 'empty field name (RFC 9113 §8.2.1)';
@@ -140,7 +147,7 @@ function checkSection(fields: HeaderList, allowed: ReadonlySet<string>, section:
       if (name === 'te' && value.toLowerCase() !== 'trailers') return `te: ${show(value)}; only "trailers" is allowed (RFC 9113 §8.2.2)`;
       if (name === 'host') checked.host = value;
       if (name === 'content-length') {
-        if (!/^[0-9]+$/.test(value)) return `content-length ${show(value)} is not a decimal number (RFC 9110 §8.6)`;
+        if (!DIGITS.test(value)) return `content-length ${show(value)} is not a decimal number (RFC 9110 §8.6)`;
         if (checked.contentLength !== undefined && checked.contentLength !== value)
           return `two content-length values, ${show(checked.contentLength)} and ${show(value)} (RFC 9110 §8.6)`;
         checked.contentLength = value;
@@ -166,7 +173,7 @@ export function validateRequestHeaders(fields: HeaderList, options: RequestValid
     if (protocol !== undefined && method !== 'CONNECT') return `":protocol" on a ${show(method)} request; only CONNECT carries it (RFC 8441 §4)`;
     if (scheme === undefined) return 'request without ":scheme" (RFC 9113 §8.3.1)';
     if (path === undefined) return 'request without ":path" (RFC 9113 §8.3.1)';
-    if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) return `":scheme" ${show(scheme)} is not a URI scheme (RFC 3986 §3.1)`;
+    if (!URI_SCHEME.test(scheme)) return `":scheme" ${show(scheme)} is not a URI scheme (RFC 3986 §3.1)`;
     if (path === '') return 'empty ":path" (RFC 9113 §8.3.1)';
     const lowerScheme = scheme.toLowerCase();
     if (lowerScheme === 'http' || lowerScheme === 'https') {
@@ -195,7 +202,7 @@ export function validatePushPromiseHeaders(fields: HeaderList): string | null {
   }
   if (method !== 'GET' && method !== 'HEAD') return `promised request with ":method" ${show(method)}; it must be safe and cacheable (RFC 9113 §8.4)`;
   if (!authority) return 'promised request without ":authority" (RFC 9113 §8.4)';
-  if (contentLength !== undefined && !/^0+$/.test(contentLength)) return `promised request with content-length ${contentLength}; it cannot have content (RFC 9113 §8.4)`;
+  if (contentLength !== undefined && !ZEROS.test(contentLength)) return `promised request with content-length ${contentLength}; it cannot have content (RFC 9113 §8.4)`;
   return null;
 }
 
@@ -205,7 +212,7 @@ export function validateResponseHeaders(fields: HeaderList, options: ResponseVal
   if (typeof checked === 'string') return checked;
   const status = checked.status;
   if (status === undefined) return 'response without ":status" (RFC 9113 §8.3.2)';
-  if (!/^[1-5][0-9][0-9]$/.test(status)) return `":status" ${show(status)} is not a status code 100-599 (RFC 9110 §15)`;
+  if (!STATUS.test(status)) return `":status" ${show(status)} is not a status code 100-599 (RFC 9110 §15)`;
   if (status === '101') return '":status" 101 (Switching Protocols) does not exist in HTTP/2 (RFC 9113 §8.6)';
   if (options.endStream && status.charCodeAt(0) === 0x31) return `informational status ${status} with END_STREAM (RFC 9113 §8.1)`;
   return null;

@@ -1,4 +1,4 @@
-// Response header maps <-> ordered field lists, and the checks an HTTP/2
+// Outgoing header fields as the response keeps them, and the checks an HTTP/2
 // sender owes the wire (RFC 9113 §8.2): lowercase names, no
 // connection-specific fields, no CR/LF/NUL in values.
 
@@ -6,60 +6,89 @@ import type { HeaderField } from '../hpack/header-list.js';
 
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+// Made once: a regular expression literal is a new object each time it is evaluated.
+const CR_LF_NUL = /[\r\n\0]/;
+const NOT_OCTETS = /[^\x00-\xff]/;
 
 export type HeaderValue = string | number | readonly string[];
 
-/** Normalise and check one field for sending; throws TypeError for what HTTP/2 cannot carry. */
-export function checkOutgoingField(rawName: string, value: HeaderValue): [string, string[]] {
+/** Normalise and check a field name for sending; throws TypeError for what HTTP/2 cannot carry. */
+export function checkOutgoingName(rawName: string): string {
   const name = rawName.toLowerCase();
   if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(rawName)}`);
   if (CONNECTION_SPECIFIC.has(name)) throw new TypeError(`${JSON.stringify(rawName)} is connection-specific and not allowed in HTTP/2 (RFC 9113 §8.2.2)`);
-  const values = typeof value === 'object' ? value.map((v) => checkValue(name, v)) : [checkValue(name, String(value))];
-  if (name === 'te' && values.some((v) => v.toLowerCase() !== 'trailers')) throw new TypeError('te may only be "trailers" in HTTP/2 (RFC 9113 §8.2.2)');
-  return [name, values];
+  return name;
 }
 
-function checkValue(name: string, raw: string): string {
+/** Check one value of a (checked) field name for sending; returns it trimmed. */
+export function checkOutgoingValue(name: string, raw: string): string {
   const v = raw.trim();
-  if (/[\r\n\0]/.test(v)) throw new TypeError(`header ${name}: value contains CR, LF or NUL (RFC 9113 §8.2.1)`);
-  if (/[^\x00-\xff]/.test(v)) throw new TypeError(`header ${name}: value has characters above U+00FF; encode it first (e.g. encodeURIComponent)`);
+  if (CR_LF_NUL.test(v)) throw new TypeError(`header ${name}: value contains CR, LF or NUL (RFC 9113 §8.2.1)`);
+  if (NOT_OCTETS.test(v)) throw new TypeError(`header ${name}: value has characters above U+00FF; encode it first (e.g. encodeURIComponent)`);
+  if (name === 'te' && v.toLowerCase() !== 'trailers') throw new TypeError('te may only be "trailers" in HTTP/2 (RFC 9113 §8.2.2)');
   return v;
 }
 
-/** Names (lowercase, checked) and their values, flat: name, values, name, values... */
-export type HeaderFieldList = (string | string[])[];
-
-export function getField(list: HeaderFieldList, name: string): string[] | undefined {
-  for (let i = 0; i < list.length; i += 2) if (list[i] === name) return list[i + 1] as string[];
-  return undefined;
-}
-
-/** Replace the values of `name`, keeping its place, or add it at the end. */
-export function setField(list: HeaderFieldList, name: string, values: string[]): void {
-  for (let i = 0; i < list.length; i += 2)
-    if (list[i] === name) {
-      list[i + 1] = values;
-      return;
-    }
-  list.push(name, values);
-}
-
-export function removeField(list: HeaderFieldList, name: string): void {
-  for (let i = 0; i < list.length; i += 2)
-    if (list[i] === name) {
-      list.splice(i, 2);
-      return;
-    }
-}
-
-/** The fields of a list, in order, after `first` if given. */
-export function toFields(list: HeaderFieldList, first?: HeaderField): HeaderField[] {
-  const out: HeaderField[] = first ? [first] : [];
-  for (let i = 0; i < list.length; i += 2) {
-    const name = list[i] as string;
-    for (const value of list[i + 1] as string[]) out.push({ name, value });
+/** Append the checked fields for `rawName: value` (one per value) to `out`. */
+export function appendOutgoing(out: HeaderField[], rawName: string, value: HeaderValue): void {
+  const name = checkOutgoingName(rawName);
+  if (typeof value !== 'object') {
+    out.push({ name, value: checkOutgoingValue(name, String(value)) });
+    return;
   }
-  return out;
+  const checked = value.map((v) => checkOutgoingValue(name, v)); // all checked before any is added
+  for (const v of checked) out.push({ name, value: v });
+}
+
+/**
+ * Set `rawName` to `value` in a list of outgoing fields (the values of one
+ * name kept together): its fields replace the old ones where the first
+ * was, or go at the end. The fields are what is sent, so nothing is
+ * rebuilt when the head goes out.
+ */
+export function setOutgoing(list: HeaderField[], rawName: string, value: HeaderValue): void {
+  const name = checkOutgoingName(rawName);
+  let at = -1;
+  for (let i = 0; i < list.length; i++)
+    if (list[i]!.name === name) {
+      at = i;
+      break;
+    }
+  if (typeof value !== 'object') {
+    const field = { name, value: checkOutgoingValue(name, String(value)) };
+    if (at < 0) list.push(field);
+    else {
+      removeOutgoing(list, name);
+      list.splice(at, 0, field);
+    }
+    return;
+  }
+  const fresh = value.map((v) => ({ name, value: checkOutgoingValue(name, v) })); // all checked before any is set
+  if (at < 0) for (const f of fresh) list.push(f);
+  else {
+    removeOutgoing(list, name);
+    list.splice(at, 0, ...fresh);
+  }
+}
+
+/** The values of `name` (lowercase) in a list of outgoing fields, if any. */
+export function outgoingValues(list: readonly HeaderField[], name: string): string[] | undefined {
+  let values: string[] | undefined;
+  for (const f of list) if (f.name === name) (values ??= []).push(f.value);
+  return values;
+}
+
+export function removeOutgoing(list: HeaderField[], name: string): void {
+  let to = 0;
+  for (const f of list) if (f.name !== name) list[to++] = f;
+  list.length = to;
+}
+
+/** Status fields, made once per code: every response starts with one. */
+const statusFields: HeaderField[] = [];
+
+export function statusField(status: number): HeaderField {
+  return (statusFields[status] ??= { name: ':status', value: String(status) });
 }
 
 /** A field's value: the first, or all joined (", ", or "; " for cookie, RFC 9113 §8.2.3). */

@@ -6,7 +6,7 @@ import type { Http2Endpoint } from '../connection/endpoint.js';
 import type { PushRefusal } from '../connection/push-rules.js';
 import type { HeaderField } from '../hpack/header-list.js';
 import { PushRejectedError, type PushHandle, type PushOptions, type PushRejection, type Response } from './handler-api.js';
-import { checkOutgoingField, getField, type HeaderFieldList, type HeaderValue, removeField, setField, toFields } from './header-fields.js';
+import { appendOutgoing, type HeaderValue, outgoingValues, removeOutgoing, setOutgoing, statusField } from './header-fields.js';
 import { promisedRequest, type PromisedRequest } from './push-request.js';
 
 /** What a response needs from its connection. */
@@ -25,6 +25,10 @@ export interface ResponseParent {
   readonly method: string;
   readonly pushed: boolean;
 }
+
+const END_STREAM = { endStream: true } as const;
+const NOT_END_STREAM = { endStream: false } as const;
+const EMPTY = new Uint8Array(0);
 
 /** Queued DATA above which write() asks the caller to wait. */
 export const HIGH_WATER_MARK = 64 * 1024;
@@ -48,9 +52,9 @@ type ResponseEvent = 'drain' | 'close';
 export class Http2Response implements Response {
   statusCode = 200;
   readonly #port: ResponsePort;
-  /** Names and their values, in the order first set; a flat list, not a Map: a Map per held stream was ~300 octets (heap snapshot). */
-  readonly #headers: HeaderFieldList = [];
-  #trailers: HeaderFieldList | undefined; // made on first use, like the listeners
+  /** The fields to send, in the order first set; a list, not a Map: a Map per held stream was ~300 octets (heap snapshot). */
+  readonly #headers: HeaderField[] = [];
+  #trailers: HeaderField[] | undefined; // made on first use, like the listeners
   #listeners: Array<[ResponseEvent, () => void]> | undefined;
   #headersSent = false;
   #finished = false;
@@ -98,30 +102,28 @@ export class Http2Response implements Response {
 
   setHeader(name: string, value: HeaderValue): this {
     if (this.#headersSent) throw new Error(`cannot set ${name}: the response head is already sent`);
-    const [n, values] = checkOutgoingField(name, value);
-    setField(this.#headers, n, values);
+    setOutgoing(this.#headers, name, value);
     return this;
   }
 
   getHeader(name: string): string | readonly string[] | undefined {
-    const v = getField(this.#headers, name.toLowerCase());
+    const v = outgoingValues(this.#headers, name.toLowerCase());
     return v && (v.length === 1 ? v[0] : v);
   }
 
   removeHeader(name: string): this {
     if (this.#headersSent) throw new Error(`cannot remove ${name}: the response head is already sent`);
-    removeField(this.#headers, name.toLowerCase());
+    removeOutgoing(this.#headers, name.toLowerCase());
     return this;
   }
 
   hasHeader(name: string): boolean {
-    return getField(this.#headers, name.toLowerCase()) !== undefined;
+    return this.#headers.some((f) => f.name === name.toLowerCase());
   }
 
   setTrailer(name: string, value: string): this {
     if (this.#finished) throw new Error('cannot set a trailer after end()');
-    const [n, values] = checkOutgoingField(name, value);
-    setField((this.#trailers ??= []), n, values);
+    setOutgoing((this.#trailers ??= []), name, value);
     return this;
   }
 
@@ -136,10 +138,7 @@ export class Http2Response implements Response {
   writeEarlyHints(hints: Record<string, HeaderValue>): void {
     if (this.#headersSent) throw new Error('early hints must come before the response head (RFC 8297)');
     const fields: HeaderField[] = [{ name: ':status', value: '103' }];
-    for (const [name, value] of Object.entries(hints)) {
-      const [n, values] = checkOutgoingField(name, value);
-      for (const v of values) fields.push({ name: n, value: v });
-    }
+    for (const [name, value] of Object.entries(hints)) appendOutgoing(fields, name, value);
     this.#port.endpoint.respond(this.streamId, fields);
     this.#port.scheduleFlush();
   }
@@ -148,7 +147,11 @@ export class Http2Response implements Response {
     const status = this.statusCode;
     if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`invalid final status ${status}: use writeEarlyHints for 1xx`);
     this.#headersSent = true;
-    this.#port.endpoint.respond(this.streamId, toFields(this.#headers, { name: ':status', value: String(status) }), { endStream });
+    const headers = this.#headers;
+    const fields: HeaderField[] = new Array(headers.length + 1);
+    fields[0] = statusField(status);
+    for (let i = 0; i < headers.length; i++) fields[i + 1] = headers[i]!;
+    this.#port.endpoint.respond(this.streamId, fields, endStream ? END_STREAM : NOT_END_STREAM);
     this.#port.scheduleFlush();
   }
 
@@ -178,8 +181,8 @@ export class Http2Response implements Response {
     if (this.#finished) return;
     const data = chunk === undefined ? undefined : bytesOf(chunk);
     const hasData = data !== undefined && data.length > 0 && this.parent.method !== 'HEAD';
-    if (data && data.length > 0 && !this.#headersSent && getField(this.#headers, 'content-length') === undefined)
-      this.#headers.push('content-length', [String(data.length)]);
+    if (data && data.length > 0 && !this.#headersSent && !this.#headers.some((f) => f.name === 'content-length'))
+      this.#headers.push({ name: 'content-length', value: String(data.length) });
     const trailers = this.#trailers;
     const hasTrailers = trailers !== undefined && trailers.length > 0;
     this.#finished = true;
@@ -190,9 +193,9 @@ export class Http2Response implements Response {
     const endpoint = this.#port.endpoint;
     if (hasTrailers) {
       if (hasData) endpoint.sendData(this.streamId, data);
-      endpoint.sendTrailers(this.streamId, toFields(trailers));
+      endpoint.sendTrailers(this.streamId, trailers);
     } else {
-      endpoint.sendData(this.streamId, hasData ? data : new Uint8Array(0), { endStream: true });
+      endpoint.sendData(this.streamId, hasData ? data : EMPTY, END_STREAM);
     }
     this.#port.scheduleFlush();
   }

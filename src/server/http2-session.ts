@@ -55,9 +55,6 @@ class Exchange implements HandlerOutcome {
 
 const now = () => performance.now();
 
-/** Output batches up to this size are written as one buffer; larger ones as they are, so DATA bodies are not copied. */
-const SMALL_BATCH = 16 * 1024;
-
 export class Http2Session implements ResponsePort, ReadCredit {
   readonly endpoint: Http2Endpoint;
   readonly id: number;
@@ -140,19 +137,13 @@ export class Http2Session implements ResponsePort, ReadCredit {
       }, this.#writeStallMs).unref();
       return;
     }
+    // Small frames come as one buffer; a large body as a part of its own (see outbound.ts).
     const parts = this.endpoint.takeOutput();
     if (parts.length === 1) this.#socket.write(parts[0]!);
     else if (parts.length > 1) {
-      let total = 0;
-      for (const p of parts) total += p.length;
-      if (total <= SMALL_BATCH) {
-        // Many small frames: one copy into one write beats a writev of dozens of tiny buffers.
-        this.#socket.write(Buffer.concat(parts, total));
-      } else {
-        this.#socket.cork();
-        for (const p of parts) this.#socket.write(p);
-        this.#socket.uncork();
-      }
+      this.#socket.cork();
+      for (const p of parts) this.#socket.write(p);
+      this.#socket.uncork();
     }
     this.#dispatch(this.endpoint.takeEvents(), false);
     if (this.endpoint.finished) {
