@@ -676,7 +676,8 @@ async function main(): Promise<void> {
       `Memory: ${fmt(opts.connections)} raw h2c connections (preface, SETTINGS, ACK), then one GET /hold each, answered with a 200 head and held open; the server child's RSS after gc(), before and after.`,
       '"fresh process": the first such pass in a new server process, so it includes one-time costs (compiling the request path; V8 growing its young generation',
       'under the first allocation burst). "second pass": the same pass again in the same process after a first one was run and closed: the marginal memory',
-      'of connections and streams in a server that has served before.',
+      'of connections and streams in a server that has served before. Each server holds its streams the cheapest way its API allows: node:http2 keeps the',
+      "stream objects in an array; h2wire's handler returns one shared pending promise (a handler's stream stays open until its promise settles).",
     ].join('\n'),
   );
   if (cpuRows.length)

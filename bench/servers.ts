@@ -112,8 +112,13 @@ let errors = 0;
 // ---- h2wire ---------------------------------------------------------------
 
 function startH2wire(tls: { key: string; cert: string } | undefined, port: (p: number) => void): Running {
-  const holds: (() => void)[] = [];
-  const handler: Handler = async (req, res) => {
+  // Held streams wait on one shared promise, settled by 'release': the
+  // cheapest hold the handler API allows, as node:http2's side keeps its
+  // held streams in an array.
+  let held = 0;
+  let release = () => {};
+  let released = new Promise<void>((resolve) => (release = resolve));
+  const serve: Handler = async (req, res) => {
     const path = req.path;
     if (path === '/big') {
       res.setHeader('content-type', 'application/octet-stream');
@@ -137,21 +142,25 @@ function startH2wire(tls: { key: string; cert: string } | undefined, port: (p: n
       res.end(staticPage);
       return;
     }
-    if (path === '/hold') {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      await new Promise<void>((resolve) => holds.push(resolve));
-      res.end();
-      return;
-    }
     return seedHandler(req, res);
+  };
+  const handler: Handler = (req, res) => {
+    if (req.path !== '/hold') return serve(req, res);
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    held++;
+    return released; // the response ends when the handler's promise settles
   };
   const server: H2Server = createServer(tls ? { tls } : {}, handler);
   server.on('handlerError', () => errors++);
   server.listen(0, '127.0.0.1', () => port(server.address().port));
   return {
     connections: () => server.connections,
-    held: () => holds.length,
-    release: () => holds.splice(0).forEach((r) => r()),
+    held: () => held,
+    release: () => {
+      release();
+      held = 0;
+      released = new Promise<void>((resolve) => (release = resolve));
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

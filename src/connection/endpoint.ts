@@ -113,6 +113,33 @@ Object.freeze(NO_EVENTS);
 
 const SHUTDOWN_PING = new Uint8Array([0x68, 0x32, 0x77, 0x2d, 0x62, 0x79, 0x65, 0x21]); // "h2w-bye!"
 
+// Endpoints made with the same options object (a server's connections)
+// share one merged copy: read-only, and a copy per connection was memory
+// for nothing.
+const merged = new WeakMap<object, object>();
+
+const wanted = { server: new WeakMap<object, Settings>(), client: new WeakMap<object, Settings>() };
+const defaultWanted = { server: serverSettings({}), client: { ...DEFAULT_LOCAL_SETTINGS } };
+
+function serverSettings(options: Partial<Settings>): Settings {
+  return { ...DEFAULT_LOCAL_SETTINGS, ...options, enablePush: INITIAL_SETTINGS.enablePush }; // §6.5.2: servers never send 1
+}
+
+/** The settings an endpoint asks for, shared by endpoints made with the same options. */
+function wantedSettings(role: Role, options: Partial<Settings> | undefined): Readonly<Settings> {
+  if (!options) return defaultWanted[role];
+  let s = wanted[role].get(options);
+  if (!s) wanted[role].set(options, (s = role === 'server' ? serverSettings(options) : { ...DEFAULT_LOCAL_SETTINGS, ...options }));
+  return s;
+}
+
+function withDefaults<T extends object>(defaults: T, options: Partial<T> | undefined): T {
+  if (!options) return defaults;
+  let m = merged.get(options) as T | undefined;
+  if (!m) merged.set(options, (m = { ...defaults, ...options }));
+  return m;
+}
+
 export class Http2Endpoint {
   readonly role: Role;
   readonly #limits: EndpointLimits;
@@ -127,11 +154,12 @@ export class Http2Endpoint {
 
   #prefaceSeen = 0; // server: octets of the client preface matched so far
   #peerSettingsSeen = false;
-  readonly #initialLocal: Settings = { ...INITIAL_SETTINGS };
-  #local: Settings = this.#initialLocal; // ours, in force (acknowledged)
+  // Settings objects are replaced, never changed: the initial ones are shared by every endpoint.
+  readonly #initialLocal: Readonly<Settings> = INITIAL_SETTINGS;
+  #local: Readonly<Settings> = this.#initialLocal; // ours, in force (acknowledged)
   readonly #localPending: Settings[] = []; // ours, sent and not yet acknowledged
-  #localWanted: Settings;
-  #peer: Settings = { ...INITIAL_SETTINGS };
+  #localWanted: Readonly<Settings>;
+  #peer: Readonly<Settings> = INITIAL_SETTINGS;
 
   readonly #streams = new Map<number, Stream>();
   readonly #closedOrder: number[] = []; // a ring of the last closed ids
@@ -160,19 +188,18 @@ export class Http2Endpoint {
 
   constructor(options: EndpointOptions) {
     this.role = options.role;
-    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.#timeouts = withDefaults(DEFAULT_TIMEOUTS, options.timeouts);
     this.#createdAt = this.#now = this.#lastActivity = options.now ?? 0;
-    this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#limits = withDefaults(DEFAULT_LIMITS, options.limits);
     this.#hook = options.onFrame;
     this.#stateHook = options.onStreamState;
     this.#fieldsHook = options.onFields;
-    this.#out = new OutboundQueue(() => this.#peer.maxFrameSize, this.#hook);
+    this.#out = new OutboundQueue(this.#peer.maxFrameSize, this.#hook);
     this.#blocks = new HeaderBlockAssembly({ maxBlockBytes: this.#limits.maxHeaderBlockBytes, maxContinuations: this.#limits.maxContinuations });
     this.#resets = new TokenBucket(this.#limits.resetBurst, this.#limits.resetsPerSecond, this.#now);
     this.#useless = new TokenBucket(this.#limits.uselessFrameBurst, this.#limits.uselessFramesPerSecond, this.#now);
     this.#nextLocalStreamId = this.role === 'client' ? 1 : 2;
-    this.#localWanted = { ...DEFAULT_LOCAL_SETTINGS, ...options.settings };
-    if (this.role === 'server') this.#localWanted.enablePush = INITIAL_SETTINGS.enablePush; // §6.5.2: servers never send 1
+    this.#localWanted = wantedSettings(this.role, options.settings);
     this.#encoder = new HpackEncoder({ maxTableSize: this.#limits.encoderTableSize });
     this.#fieldDecoder = new HpackDecoder({
       maxTableSize: this.#local.headerTableSize,
@@ -634,6 +661,7 @@ export class Http2Endpoint {
     if (next.headerTableSize !== this.#peer.headerTableSize)
       this.#encoder.setPeerTableSize(Math.min(next.headerTableSize, this.#limits.encoderTableSize));
     this.#peer = next;
+    this.#out.maxFrameSize = next.maxFrameSize;
     this.#peerSettingsSeen = true;
     this.#checkControlQueue();
     this.#out.push({ type: 'SETTINGS', streamId: 0, ack: true, settings: [] });

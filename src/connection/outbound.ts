@@ -27,10 +27,20 @@ export class OutboundQueue {
   #preface: Uint8Array | undefined;
   #bytes = 0;
 
+  /** How frames are checked: against the peer's SETTINGS_MAX_FRAME_SIZE (§4.2). */
+  readonly #encodeOptions: { maxFrameSize: number };
+
   constructor(
-    private readonly maxFrameSize: () => number,
+    maxFrameSize: number,
     private readonly hook: FrameHook | undefined,
-  ) {}
+  ) {
+    this.#encodeOptions = { maxFrameSize };
+  }
+
+  /** The peer's SETTINGS_MAX_FRAME_SIZE changed. */
+  set maxFrameSize(n: number) {
+    this.#encodeOptions.maxFrameSize = n;
+  }
 
   /** Octets waiting to be taken. */
   get bytes(): number {
@@ -51,7 +61,7 @@ export class OutboundQueue {
 
   /** Queue a frame; throws FrameEncodeError (nothing queued) if it cannot be encoded. */
   push(frame: Frame): void {
-    const length = checkFrame(frame, { maxFrameSize: this.maxFrameSize() });
+    const length = checkFrame(frame, this.#encodeOptions);
     this.hook?.('out', frame);
     this.#frames.push(frame);
     this.#lengths.push(length);

@@ -56,6 +56,9 @@ function checkMaxFrameSize(n: number): number {
  * throws the same error again and drops further input. A StreamError is
  * thrown after its frame is consumed, so decoding can go on.
  */
+/** Where a frame header split across chunks is joined: parsed at once, so one serves every decoder. */
+const HEADER_SCRATCH = new Uint8Array(FRAME_HEADER_LENGTH);
+
 export class FrameDecoder {
   #maxFrameSize: number;
   #chunks: Uint8Array[] = [];
@@ -64,7 +67,6 @@ export class FrameDecoder {
   #buffered = 0;
   #header: FrameHeader | undefined;
   #failed: ConnectionError | undefined;
-  readonly #headerScratch = new Uint8Array(FRAME_HEADER_LENGTH);
 
   constructor(options: DecoderOptions = {}) {
     this.#maxFrameSize = checkMaxFrameSize(options.maxFrameSize ?? MIN_MAX_FRAME_SIZE);
@@ -101,7 +103,7 @@ export class FrameDecoder {
     if (this.#failed) throw this.#failed;
     if (!this.#header) {
       if (this.#buffered < FRAME_HEADER_LENGTH) return null;
-      const header = parseFrameHeader(this.#take(FRAME_HEADER_LENGTH, this.#headerScratch));
+      const header = parseFrameHeader(this.#take(FRAME_HEADER_LENGTH, HEADER_SCRATCH));
       if (header.length > this.#maxFrameSize) {
         // §4.2: checked before the payload arrives, so nothing is buffered for it.
         return this.#fail(

@@ -91,9 +91,10 @@ export class Http2Session implements ResponsePort, ReadCredit {
       this.#stallTimer = undefined;
       this.flush();
     });
-    socket.on('error', () => this.#teardown());
-    socket.on('close', () => this.#teardown());
-    socket.on('end', () => this.#teardown());
+    const teardown = () => this.#teardown();
+    socket.on('error', teardown);
+    socket.on('close', teardown);
+    socket.on('end', teardown);
     this.flush();
   }
 
