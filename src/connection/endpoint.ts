@@ -133,6 +133,10 @@ function wantedSettings(role: Role, options: Partial<Settings> | undefined): Rea
   return s;
 }
 
+/** Shared empty collections, replaced by an endpoint's own on first insertion (never added to). */
+const NO_STREAMS = new Map<number, Stream>();
+const NONE_READY = new Set<Stream>();
+
 function withDefaults<T extends object>(defaults: T, options: Partial<T> | undefined): T {
   if (!options) return defaults;
   let m = merged.get(options) as T | undefined;
@@ -161,10 +165,12 @@ export class Http2Endpoint {
   #localWanted: Readonly<Settings>;
   #peer: Readonly<Settings> = INITIAL_SETTINGS;
 
-  readonly #streams = new Map<number, Stream>();
+  // The stream collections are made with the first stream: an empty Map or
+  // Set is ~200 octets, and an idle connection needs none (heap snapshots).
+  #streams: Map<number, Stream> = NO_STREAMS;
   readonly #closedOrder: number[] = []; // a ring of the last closed ids
   #closedNext = 0;
-  readonly #ready = new Set<Stream>(); // streams with queued output
+  #ready: Set<Stream> = NONE_READY; // streams with queued output
   #lastPeerStreamId = 0; // highest stream id the peer opened or promised
   #nextLocalStreamId: number;
   #activeLocal = 0; // our streams counting against the peer's MAX_CONCURRENT_STREAMS
@@ -758,6 +764,7 @@ export class Http2Endpoint {
 
   #newStream(id: number): Stream {
     const s = new Stream(id, this.#peer.initialWindowSize, this.#local.initialWindowSize);
+    if (this.#streams === NO_STREAMS) this.#streams = new Map();
     this.#streams.set(id, s);
     return s;
   }
@@ -917,9 +924,14 @@ export class Http2Endpoint {
     if (data.length > 0 || endStream) {
       stream.queue.push({ kind: 'data', data, offset: 0, endStream });
       stream.queuedBytes += data.length;
-      this.#ready.add(stream);
+      this.#markReady(stream);
     }
     return true;
+  }
+
+  #markReady(stream: Stream): void {
+    if (this.#ready === NONE_READY) this.#ready = new Set();
+    this.#ready.add(stream);
   }
 
   /** Queue a trailer section; it ends the stream after the queued DATA (§8.1). */
@@ -932,7 +944,7 @@ export class Http2Endpoint {
     if (bad) throw new EndpointUsageError(`trailer ${JSON.stringify(bad.name)}: names and values are octet strings (chars up to U+00FF)`);
     stream.localEnded = true;
     stream.queue.push({ kind: 'trailers', fields });
-    this.#ready.add(stream);
+    this.#markReady(stream);
     return true;
   }
 

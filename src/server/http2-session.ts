@@ -55,12 +55,15 @@ class Exchange implements HandlerOutcome {
 
 const now = () => performance.now();
 
+/** Shared and never added to: each session makes its own Map on its first request. */
+const NO_EXCHANGES = new Map<number, Exchange>();
+
 export class Http2Session implements ResponsePort, ReadCredit {
   readonly endpoint: Http2Endpoint;
   readonly id: number;
   readonly #socket: Duplex;
   readonly #host: SessionHost;
-  readonly #exchanges = new Map<number, Exchange>();
+  #exchanges: Map<number, Exchange> = NO_EXCHANGES; // made with the first request: an idle connection needs none
   #flushScheduled = false;
   #timer: NodeJS.Timeout | undefined;
   #armedFor: number | undefined;
@@ -223,6 +226,7 @@ export class Http2Session implements ResponsePort, ReadCredit {
     const req = new Http2Request(streamId, fields, pushed, this);
     if (ended) req.end();
     const ex = new Exchange(this, req, new Http2Response(this, streamId, req), settle);
+    if (this.#exchanges === NO_EXCHANGES) this.#exchanges = new Map();
     this.#exchanges.set(streamId, ex);
     if (!pushed) return runHandler(this.#host.handler, req, ex.res, ex);
     // A pushed request runs on the next turn, after the parent handler's own

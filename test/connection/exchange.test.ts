@@ -19,6 +19,25 @@ describe('engine pair: request and response', () => {
     expect(p.client.peerSettings.enablePush).to.equal(true); // servers never send ENABLE_PUSH
   });
 
+  it('engines share nothing through their lazily made stream collections', () => {
+    // Each engine starts on shared empty collections and makes its own with its first stream.
+    const busy = new Pair();
+    busy.client.request(GET('/'), { endStream: true });
+    busy.pump();
+    busy.server.respond(1, fields({ ':status': '200' }));
+    busy.server.sendData(1, text('x'));
+    const fresh = new Pair();
+    expect(fresh.server.streamState(1)).to.equal(undefined);
+    expect(fresh.client.streamState(1)).to.equal(undefined);
+    expect(busy.server.bufferedBytes, "busy's one queued octet").to.be.greaterThan(0);
+    fresh.pump();
+    expect(fresh.server.bufferedBytes, 'nothing of busy counted as queued here').to.equal(0);
+    fresh.client.request(GET('/'), { endStream: true });
+    fresh.pump();
+    expect(fresh.server.streamState(1)).to.equal('half_closed_remote');
+    expect(busy.server.streamState(1)).to.equal('half_closed_remote');
+  });
+
   it('serves a GET with a body; both sides end with the stream closed', () => {
     const p = new Pair();
     const id = p.client.request(GET('/'), { endStream: true });
