@@ -354,6 +354,8 @@ const scenarios: Scenario[] = [
   h2loadScenario('static', 'small: GET /static (same page, no push check), -c 4 -m 32', 'h2c', '/static', SMALL_ARGS, 'req/s'),
   h2loadScenario('large', 'large: GET /big (1 MiB body), h2load -c 4 -m 4', 'h2c', '/big', LARGE_ARGS, 'MB/s', { min: 1 }),
   h2loadScenario('large', 'large: GET /big (1 MiB body), h2load -c 4 -m 4', 'TLS', '/big', LARGE_ARGS, 'MB/s', { min: 1 }),
+  // A client that allows large frames (SETTINGS_MAX_FRAME_SIZE 1 MiB): fewer frames to write and to parse.
+  h2loadScenario('large', 'large: GET /big, client allows 1 MiB frames (h2load -f 1M)', 'h2c', '/big', [...LARGE_ARGS, '-f', '1M'], 'MB/s'),
   {
     group: 'push',
     title: `push: GET /push-${opts.pushN} (${opts.pushN} pushes of ${PUSHED_BYTES / 1024} KiB), ${opts.pushConnections} push-enabled connections`,
