@@ -98,34 +98,22 @@ const checked: Checked = {
   contentLength: undefined,
 };
 
-/** Record a pseudo-header; false if it was already there. */
+type PseudoKey = 'method' | 'scheme' | 'authority' | 'path' | 'protocol' | 'status';
+const PSEUDO_KEY = new Map<string, PseudoKey>([
+  [':method', 'method'],
+  [':scheme', 'scheme'],
+  [':authority', 'authority'],
+  [':path', 'path'],
+  [':protocol', 'protocol'],
+  [':status', 'status'],
+]);
+
+/** Record a pseudo-header the section allows (so a defined one); false if it was already there. */
 function setPseudo(name: string, value: string): boolean {
-  switch (name) {
-    case ':method':
-      if (checked.method !== undefined) return false;
-      checked.method = value;
-      return true;
-    case ':scheme':
-      if (checked.scheme !== undefined) return false;
-      checked.scheme = value;
-      return true;
-    case ':authority':
-      if (checked.authority !== undefined) return false;
-      checked.authority = value;
-      return true;
-    case ':path':
-      if (checked.path !== undefined) return false;
-      checked.path = value;
-      return true;
-    case ':protocol':
-      if (checked.protocol !== undefined) return false;
-      checked.protocol = value;
-      return true;
-    default: // ':status', the only other one `allowed` can hold
-      if (checked.status !== undefined) return false;
-      checked.status = value;
-      return true;
-  }
+  const key = PSEUDO_KEY.get(name)!;
+  if (checked[key] !== undefined) return false;
+  checked[key] = value;
+  return true;
 }
 
 /** Rules shared by every field section; `allowed` are the pseudo-headers this section may carry. */
