@@ -7,11 +7,11 @@
 // so is the Huffman code; the representations are chosen here and written
 // by block-writer.ts. What this adds to hpack.js's compressor: dynamic table
 // size updates on every change (hpack.js sends none when the table shrinks),
-// never-indexed literals for sensitive fields, Huffman only where it is
-// shorter, a check that every string is an octet string, a lookup that takes
-// any name (hpack.js's is a plain object: 'constructor' gave a wrong index,
-// '__proto__' threw), and one copy per block instead of a bit-by-bit writer
-// (see block-writer.ts for the figures).
+// never-indexed literals for sensitive fields, Huffman per string unless it
+// is longer, a check that every string is an octet string, a lookup that
+// takes any name (hpack.js's is a plain object: 'constructor' gave a wrong
+// index, '__proto__' threw), and one copy per block instead of a bit-by-bit
+// writer (block-writer.ts says why).
 
 import hpack from 'hpack.js';
 import { DEFAULT_SETTINGS, MAX_UINT32 } from '../frames/constants.js';
