@@ -11,7 +11,8 @@
 // large body is never copied on its way to the socket.
 
 import { Buffer } from 'node:buffer';
-import { checkFrame, frameBodyOf, frameHeadLength, writeFrameInto } from '../frames/encode.js';
+import { FRAME_HEADER_LENGTH } from '../frames/constants.js';
+import { checkFrame, frameBody, frameHeadLength, writeFrameInto } from '../frames/encode.js';
 import type { Frame } from '../frames/frame.js';
 
 export type FrameHook = (direction: 'in' | 'out', frame: Frame) => void;
@@ -26,6 +27,8 @@ export class OutboundQueue {
   /** Raw octets to send before any frame (the client preface, §3.4). */
   #preface: Uint8Array | undefined;
   #bytes = 0;
+  /** Octets of the batch buffer take() will fill: all of each frame but the bodies that go apart. */
+  #batchBytes = 0;
 
   /** How frames are checked: against the peer's SETTINGS_MAX_FRAME_SIZE (§4.2). */
   readonly #encodeOptions: { maxFrameSize: number };
@@ -65,7 +68,8 @@ export class OutboundQueue {
     this.hook?.('out', frame);
     this.#frames.push(frame);
     this.#lengths.push(length);
-    this.#bytes += 9 + length;
+    this.#bytes += FRAME_HEADER_LENGTH + length;
+    this.#batchBytes += apart(frame, length) ? frameHeadLength(frame) : FRAME_HEADER_LENGTH + length;
   }
 
   /** Everything queued, in wire order, as few buffers as the rule on large bodies allows; the queue is then empty. */
@@ -75,9 +79,7 @@ export class OutboundQueue {
     const parts: Uint8Array[] = [];
     if (this.#preface) parts.push(this.#preface);
     if (frames.length > 0) {
-      let size = 0;
-      for (let i = 0; i < frames.length; i++) size += apart(frames[i]!, lengths[i]!) ? frameHeadLength(frames[i]!) : 9 + lengths[i]!;
-      const batch = Buffer.allocUnsafe(size);
+      const batch = Buffer.allocUnsafe(this.#batchBytes);
       let start = 0;
       let at = 0;
       for (let i = 0; i < frames.length; i++) {
@@ -90,9 +92,9 @@ export class OutboundQueue {
         at = writeFrameInto(frame, length, batch, at, true);
         parts.push(batch.subarray(start, at));
         start = at;
-        const body = frameBodyOf(frame)!;
+        const body = frameBody(frame)!;
         parts.push(body);
-        const padding = 9 + length - frameHeadLength(frame) - body.length;
+        const padding = FRAME_HEADER_LENGTH + length - frameHeadLength(frame) - body.length;
         if (padding > 0) parts.push(Buffer.alloc(padding));
       }
       if (at > start) parts.push(start === 0 ? batch : batch.subarray(start, at));
@@ -100,12 +102,12 @@ export class OutboundQueue {
     frames.length = 0;
     lengths.length = 0;
     this.#preface = undefined;
-    this.#bytes = 0;
+    this.#bytes = this.#batchBytes = 0;
     return parts;
   }
 }
 
 /** A body written as its own part rather than copied into the batch. */
 function apart(frame: Frame, length: number): boolean {
-  return length > COPY_LIMIT && (frameBodyOf(frame)?.length ?? 0) > COPY_LIMIT;
+  return length > COPY_LIMIT && (frameBody(frame)?.length ?? 0) > COPY_LIMIT;
 }

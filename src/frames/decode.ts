@@ -50,15 +50,15 @@ function checkMaxFrameSize(n: number): number {
   return n;
 }
 
+/** Where a frame header split across chunks is joined: parsed at once, so one serves every decoder. */
+const HEADER_SCRATCH = new Uint8Array(FRAME_HEADER_LENGTH);
+
 /**
  * Incremental frame decoder. push() bytes as they arrive, then call next()
  * until it returns null. A ConnectionError leaves the decoder failed: it
  * throws the same error again and drops further input. A StreamError is
  * thrown after its frame is consumed, so decoding can go on.
  */
-/** Where a frame header split across chunks is joined: parsed at once, so one serves every decoder. */
-const HEADER_SCRATCH = new Uint8Array(FRAME_HEADER_LENGTH);
-
 export class FrameDecoder {
   #maxFrameSize: number;
   #chunks: Uint8Array[] = [];

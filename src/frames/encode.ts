@@ -250,8 +250,8 @@ function prefixLength(frame: Frame): number {
   }
 }
 
-/** The variable-length part, written as is (not copied by encodeFrameParts). */
-function frameBody(frame: Frame): Uint8Array | undefined {
+/** The frame's variable-length part (DATA data, a header block fragment, opaque data), if any: written as is, not copied, by encodeFrameParts. */
+export function frameBody(frame: Frame): Uint8Array | undefined {
   switch (frame.type) {
     case 'DATA':
       return frame.data;
@@ -322,16 +322,22 @@ function prepare(frame: Frame, options: EncodeOptions | undefined): number {
  */
 export function encodeFrameParts(frame: Frame, options?: EncodeOptions): Uint8Array[] {
   const length = prepare(frame, options);
-  const prefix = prefixLength(frame);
-  const head = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + prefix);
-  writeHeader(head, 0, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
-  writePrefix(frame, head, FRAME_HEADER_LENGTH);
+  const head = Buffer.allocUnsafe(frameHeadLength(frame));
+  writeFrameInto(frame, length, head, 0, true);
   const parts: Uint8Array[] = [head];
   const body = frameBody(frame);
   if (body && body.length > 0) parts.push(body);
   const pad = 'padLength' in frame ? frame.padLength : undefined;
   if (pad) parts.push(Buffer.alloc(pad));
   return parts;
+}
+
+/** Encode a frame into one new buffer (header, payload and zeroed padding). */
+export function encodeFrame(frame: Frame, options?: EncodeOptions): Buffer {
+  const length = prepare(frame, options);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
+  writeFrameInto(frame, length, out, 0, false);
+  return out;
 }
 
 // ---- laying out many frames in one buffer (the connection's output batches)
@@ -349,11 +355,6 @@ export function frameHeadLength(frame: Frame): number {
   return FRAME_HEADER_LENGTH + prefixLength(frame);
 }
 
-/** The frame's variable-length part (DATA data, a header block fragment, opaque data), if any. */
-export function frameBodyOf(frame: Frame): Uint8Array | undefined {
-  return frameBody(frame);
-}
-
 /**
  * Write a checked frame (its payload `length` from checkFrame()) at `at`:
  * header and prefix, then, unless `bodyApart`, its body and zeroed padding.
@@ -362,9 +363,9 @@ export function frameBodyOf(frame: Frame): Uint8Array | undefined {
 export function writeFrameInto(frame: Frame, length: number, buf: Uint8Array, at: number, bodyApart: boolean): number {
   writeHeader(buf, at, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
   writePrefix(frame, buf, at + FRAME_HEADER_LENGTH);
-  if (bodyApart) return at + FRAME_HEADER_LENGTH + prefixLength(frame);
+  let p = at + frameHeadLength(frame);
+  if (bodyApart) return p;
   const end = at + FRAME_HEADER_LENGTH + length;
-  let p = at + FRAME_HEADER_LENGTH + prefixLength(frame);
   const body = frameBody(frame);
   if (body) {
     buf.set(body, p);
@@ -372,23 +373,6 @@ export function writeFrameInto(frame: Frame, length: number, buf: Uint8Array, at
   }
   if (p < end) buf.fill(0, p, end); // padding octets are zero (§6.1)
   return end;
-}
-
-/** Encode a frame into one new buffer (header, payload and zeroed padding). */
-export function encodeFrame(frame: Frame, options?: EncodeOptions): Buffer {
-  const length = prepare(frame, options);
-  const prefix = prefixLength(frame);
-  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
-  writeHeader(out, 0, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
-  writePrefix(frame, out, FRAME_HEADER_LENGTH);
-  let at = FRAME_HEADER_LENGTH + prefix;
-  const body = frameBody(frame);
-  if (body) {
-    out.set(body, at);
-    at += body.length;
-  }
-  out.fill(0, at); // padding octets are zero (§6.1)
-  return out;
 }
 
 /** Encode several frames back to back into one buffer. */
