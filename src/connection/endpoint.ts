@@ -115,34 +115,31 @@ const SHUTDOWN_PING = new Uint8Array([0x68, 0x32, 0x77, 0x2d, 0x62, 0x79, 0x65, 
 
 // Endpoints made with the same options object (a server's connections)
 // share one merged copy: read-only, and a copy per connection was memory
-// for nothing.
-const merged = new WeakMap<object, object>();
+// for nothing. Cached per defaults object, then per options object.
+const merged = new WeakMap<object, WeakMap<object, object>>();
 
-const wanted = { server: new WeakMap<object, Settings>(), client: new WeakMap<object, Settings>() };
-const defaultWanted = { server: serverSettings({}), client: { ...DEFAULT_LOCAL_SETTINGS } };
-
-function serverSettings(options: Partial<Settings>): Settings {
-  return { ...DEFAULT_LOCAL_SETTINGS, ...options, enablePush: INITIAL_SETTINGS.enablePush }; // §6.5.2: servers never send 1
+/** defaults, then options, then `pinned` (what options cannot change); shared, never to be modified. */
+function withDefaults<T extends object>(defaults: T, options: Partial<T> | undefined, pinned?: Partial<T>): T {
+  if (!options) return defaults;
+  let byOptions = merged.get(defaults);
+  if (!byOptions) merged.set(defaults, (byOptions = new WeakMap()));
+  let m = byOptions.get(options) as T | undefined;
+  if (!m) byOptions.set(options, (m = { ...defaults, ...options, ...pinned }));
+  return m;
 }
 
-/** The settings an endpoint asks for, shared by endpoints made with the same options. */
+// §6.5.2: a server never sends SETTINGS_ENABLE_PUSH=1, whatever it is given.
+const SERVER_PINNED: Partial<Settings> = { enablePush: INITIAL_SETTINGS.enablePush };
+const SERVER_WANTED: Settings = { ...DEFAULT_LOCAL_SETTINGS, ...SERVER_PINNED };
+
+/** The settings an endpoint asks for. */
 function wantedSettings(role: Role, options: Partial<Settings> | undefined): Readonly<Settings> {
-  if (!options) return defaultWanted[role];
-  let s = wanted[role].get(options);
-  if (!s) wanted[role].set(options, (s = role === 'server' ? serverSettings(options) : { ...DEFAULT_LOCAL_SETTINGS, ...options }));
-  return s;
+  return role === 'server' ? withDefaults(SERVER_WANTED, options, SERVER_PINNED) : withDefaults(DEFAULT_LOCAL_SETTINGS, options);
 }
 
 /** Shared empty collections, replaced by an endpoint's own on first insertion (never added to). */
 const NO_STREAMS = new Map<number, Stream>();
 const NONE_READY = new Set<Stream>();
-
-function withDefaults<T extends object>(defaults: T, options: Partial<T> | undefined): T {
-  if (!options) return defaults;
-  let m = merged.get(options) as T | undefined;
-  if (!m) merged.set(options, (m = { ...defaults, ...options }));
-  return m;
-}
 
 export class Http2Endpoint {
   readonly role: Role;

@@ -22,6 +22,14 @@ describe('engine deadlines', () => {
     expect(errorCodeName(goaway(server.takeOutputBytes())!.errorCode)).to.equal('PROTOCOL_ERROR');
   });
 
+  it('options objects are merged with their own defaults, even one object given for two kinds of option', () => {
+    // Merged copies are shared per (defaults, options) pair; an empty object fits limits and timeouts alike.
+    const none = {};
+    new Http2Endpoint({ role: 'server', limits: none, now: 0 });
+    const server = new Http2Endpoint({ role: 'server', limits: none, timeouts: none, now: 100 });
+    expect(server.nextDeadline, 'the default 10 s preface deadline').to.equal(10_100);
+  });
+
   it('§6.5.3 SETTINGS never acknowledged: GOAWAY SETTINGS_TIMEOUT', () => {
     const server = new Http2Endpoint({ role: 'server', timeouts, now: 0 });
     server.receive(Buffer.concat([CLIENT_PREFACE, settings]), 10);
