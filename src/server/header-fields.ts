@@ -2,13 +2,11 @@
 // sender owes the wire (RFC 9113 §8.2): lowercase names, no
 // connection-specific fields, no CR/LF/NUL in values.
 
-import type { HeaderField } from '../hpack/header-list.js';
+import { isOctetString, type HeaderField } from '../hpack/header-list.js';
 
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
-// Made once: a regular expression literal is a new object each time it is evaluated.
-const CR_LF_NUL = /[\r\n\0]/;
-const NOT_OCTETS = /[^\x00-\xff]/;
+const CR_LF_NUL = /[\r\n\0]/; // made once: a literal is a new RegExp at each evaluation
 
 export type HeaderValue = string | number | readonly string[];
 
@@ -24,19 +22,23 @@ export function checkOutgoingName(rawName: string): string {
 export function checkOutgoingValue(name: string, raw: string): string {
   const v = raw.trim();
   if (CR_LF_NUL.test(v)) throw new TypeError(`header ${name}: value contains CR, LF or NUL (RFC 9113 §8.2.1)`);
-  if (NOT_OCTETS.test(v)) throw new TypeError(`header ${name}: value has characters above U+00FF; encode it first (e.g. encodeURIComponent)`);
+  if (!isOctetString(v)) throw new TypeError(`header ${name}: value has characters above U+00FF; encode it first (e.g. encodeURIComponent)`);
   if (name === 'te' && v.toLowerCase() !== 'trailers') throw new TypeError('te may only be "trailers" in HTTP/2 (RFC 9113 §8.2.2)');
   return v;
 }
 
 /** Append the checked fields for `rawName: value` (one per value) to `out`. */
 export function appendOutgoing(out: HeaderField[], rawName: string, value: HeaderValue): void {
-  const name = checkOutgoingName(rawName);
+  appendChecked(out, checkOutgoingName(rawName), value);
+}
+
+/** Fields for a checked name; every value is checked before any is added. */
+function appendChecked(out: HeaderField[], name: string, value: HeaderValue): void {
   if (typeof value !== 'object') {
     out.push({ name, value: checkOutgoingValue(name, String(value)) });
     return;
   }
-  const checked = value.map((v) => checkOutgoingValue(name, v)); // all checked before any is added
+  const checked = value.map((v) => checkOutgoingValue(name, v));
   for (const v of checked) out.push({ name, value: v });
 }
 
@@ -48,27 +50,12 @@ export function appendOutgoing(out: HeaderField[], rawName: string, value: Heade
  */
 export function setOutgoing(list: HeaderField[], rawName: string, value: HeaderValue): void {
   const name = checkOutgoingName(rawName);
-  let at = -1;
-  for (let i = 0; i < list.length; i++)
-    if (list[i]!.name === name) {
-      at = i;
-      break;
-    }
-  if (typeof value !== 'object') {
-    const field = { name, value: checkOutgoingValue(name, String(value)) };
-    if (at < 0) list.push(field);
-    else {
-      removeOutgoing(list, name);
-      list.splice(at, 0, field);
-    }
-    return;
-  }
-  const fresh = value.map((v) => ({ name, value: checkOutgoingValue(name, v) })); // all checked before any is set
-  if (at < 0) for (const f of fresh) list.push(f);
-  else {
-    removeOutgoing(list, name);
-    list.splice(at, 0, ...fresh);
-  }
+  const at = list.findIndex((f) => f.name === name);
+  if (at < 0) return appendChecked(list, name, value);
+  const fresh: HeaderField[] = [];
+  appendChecked(fresh, name, value);
+  removeOutgoing(list, name);
+  list.splice(at, 0, ...fresh);
 }
 
 /** The values of `name` (lowercase) in a list of outgoing fields, if any. */

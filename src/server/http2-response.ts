@@ -137,7 +137,7 @@ export class Http2Response implements Response {
 
   writeEarlyHints(hints: Record<string, HeaderValue>): void {
     if (this.#headersSent) throw new Error('early hints must come before the response head (RFC 8297)');
-    const fields: HeaderField[] = [{ name: ':status', value: '103' }];
+    const fields: HeaderField[] = [statusField(103)];
     for (const [name, value] of Object.entries(hints)) appendOutgoing(fields, name, value);
     this.#port.endpoint.respond(this.streamId, fields);
     this.#port.scheduleFlush();
