@@ -149,6 +149,12 @@ function checkSection(fields: HeaderList, allowed: ReadonlySet<string>, section:
 
 /** Request header section (RFC 9113 §8.3.1, §8.5). */
 export function validateRequestHeaders(fields: HeaderList, options: RequestValidationOptions = {}): string | null {
+  const result = checkRequest(fields, options);
+  return typeof result === 'string' ? result : null;
+}
+
+/** The request rules; what checkSection found when they hold, else the reason. */
+function checkRequest(fields: HeaderList, options: RequestValidationOptions): string | Checked {
   const checked = checkSection(fields, options.extendedConnect ? extendedConnectPseudo : requestPseudo, 'requests');
   if (typeof checked === 'string') return checked;
   const { method, scheme, path, authority, protocol, host } = checked;
@@ -173,23 +179,16 @@ export function validateRequestHeaders(fields: HeaderList, options: RequestValid
   }
   if (authority !== undefined && host !== undefined && host.toLowerCase() !== authority.toLowerCase())
     return `host ${show(host)} differs from ":authority" ${show(authority)} (RFC 9113 §8.3.1)`;
-  return null;
+  return checked;
 }
 
 /** A PUSH_PROMISE's request (RFC 9113 §8.4, §8.4.1): a complete request, safe and cacheable, without content. */
 export function validatePushPromiseHeaders(fields: HeaderList): string | null {
-  const problem = validateRequestHeaders(fields);
-  if (problem) return problem;
-  let method = '';
-  let authority = false;
-  let contentLength: string | undefined;
-  for (const { name, value } of fields) {
-    if (name === ':method') method = value;
-    else if (name === ':authority') authority = true;
-    else if (name === 'content-length') contentLength = value;
-  }
-  if (method !== 'GET' && method !== 'HEAD') return `promised request with ":method" ${show(method)}; it must be safe and cacheable (RFC 9113 §8.4)`;
-  if (!authority) return 'promised request without ":authority" (RFC 9113 §8.4)';
+  const checked = checkRequest(fields, {});
+  if (typeof checked === 'string') return checked;
+  const { method, authority, contentLength } = checked;
+  if (method !== 'GET' && method !== 'HEAD') return `promised request with ":method" ${show(method ?? '')}; it must be safe and cacheable (RFC 9113 §8.4)`;
+  if (authority === undefined) return 'promised request without ":authority" (RFC 9113 §8.4)';
   if (contentLength !== undefined && !ZEROS.test(contentLength)) return `promised request with content-length ${contentLength}; it cannot have content (RFC 9113 §8.4)`;
   return null;
 }
