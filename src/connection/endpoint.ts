@@ -1123,7 +1123,7 @@ export class Http2Endpoint {
         stream.send.consume(n);
         this.#connSend.consume(n);
         if (last) stream.queue.shift();
-        this.#out.push({ type: 'DATA', streamId: stream.id, endStream, data });
+        this.#out.pushData({ type: 'DATA', streamId: stream.id, endStream, data });
         if (endStream) this.#send(stream, 'send_end_stream');
         if (stream.queue.length === 0) {
           this.#ready.delete(stream);

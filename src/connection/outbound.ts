@@ -12,18 +12,26 @@
 
 import { Buffer } from 'node:buffer';
 import { FRAME_HEADER_LENGTH } from '../frames/constants.js';
-import { checkFrame, frameBody, frameHeadLength, writeFrameInto } from '../frames/encode.js';
-import type { Frame } from '../frames/frame.js';
+import { checkFrame, frameBody, frameHeadLength, writeDataHead, writeFrameInto } from '../frames/encode.js';
+import type { DataFrame, Frame } from '../frames/frame.js';
 
 export type FrameHook = (direction: 'in' | 'out', frame: Frame) => void;
 
 /** Bodies up to this size are copied into the batch; larger ones are written as they are. */
 export const COPY_LIMIT = 4096;
 
+/** Above this many frames in one batch, take() lets the queue's arrays go rather than keep their size. */
+const KEEP_CAPACITY = 256;
+
 export class OutboundQueue {
-  readonly #frames: Frame[] = [];
+  // Slots 0..#count-1 are queued; the arrays keep their size between batches
+  // (take() empties the slots) so a steady stream of frames does not regrow them.
+  #frames: (Frame | undefined)[] = [];
   /** Payload length of each frame in #frames (checked). */
-  readonly #lengths: number[] = [];
+  #lengths: number[] = [];
+  #count = 0;
+  /** Frames whose body take() writes as a part of its own. */
+  #apart = 0;
   /** Raw octets to send before any frame (the client preface, §3.4). */
   #preface: Uint8Array | undefined;
   #bytes = 0;
@@ -52,12 +60,12 @@ export class OutboundQueue {
 
   /** Frames waiting to be taken. */
   get frames(): number {
-    return this.#frames.length;
+    return this.#count;
   }
 
   /** Raw octets that are not a frame: the client preface (§3.4), sent before every frame queued. */
   pushBytes(bytes: Uint8Array): void {
-    if (this.#preface || this.#frames.length > 0) throw new Error('raw octets only before any frame');
+    if (this.#preface || this.#count > 0) throw new Error('raw octets only before any frame');
     this.#preface = bytes;
     this.#bytes += bytes.length;
   }
@@ -66,41 +74,80 @@ export class OutboundQueue {
   push(frame: Frame): void {
     const length = checkFrame(frame, this.#encodeOptions);
     this.hook?.('out', frame);
-    this.#frames.push(frame);
-    this.#lengths.push(length);
+    const isApart = apart(frame, length);
+    this.#add(frame, length, isApart ? frameHeadLength(frame) : FRAME_HEADER_LENGTH + length, isApart);
+  }
+
+  /**
+   * Queue an unpadded DATA frame: the scheduler's frame, 64 of them to a MiB
+   * of body at the default frame size. Only its size needs checking (§4.2):
+   * the rest push() checks holds for any DATA frame without padding.
+   */
+  pushData(frame: DataFrame): void {
+    const length = frame.data.length;
+    if (length > this.#encodeOptions.maxFrameSize || frame.padLength !== undefined) {
+      this.push(frame); // push() refuses it with the precise reason, or queues it the general way
+      return;
+    }
+    this.hook?.('out', frame);
+    const isApart = length > COPY_LIMIT;
+    this.#add(frame, length, isApart ? FRAME_HEADER_LENGTH : FRAME_HEADER_LENGTH + length, isApart);
+  }
+
+  #add(frame: Frame, length: number, batchBytes: number, isApart: boolean): void {
+    const i = this.#count++;
+    this.#frames[i] = frame;
+    this.#lengths[i] = length;
     this.#bytes += FRAME_HEADER_LENGTH + length;
-    this.#batchBytes += apart(frame, length) ? frameHeadLength(frame) : FRAME_HEADER_LENGTH + length;
+    this.#batchBytes += batchBytes;
+    if (isApart) this.#apart++;
   }
 
   /** Everything queued, in wire order, as few buffers as the rule on large bodies allows; the queue is then empty. */
   take(): Uint8Array[] {
     const frames = this.#frames;
     const lengths = this.#lengths;
-    const parts: Uint8Array[] = [];
-    if (this.#preface) parts.push(this.#preface);
-    if (frames.length > 0) {
+    const count = this.#count;
+    // At most: the preface, a header part and a body part per body apart, the rest of the batch.
+    const parts: Uint8Array[] = new Array<Uint8Array>(2 * this.#apart + 2);
+    let k = 0;
+    if (this.#preface) parts[k++] = this.#preface;
+    if (count > 0) {
       const batch = Buffer.allocUnsafe(this.#batchBytes);
       let start = 0;
       let at = 0;
-      for (let i = 0; i < frames.length; i++) {
+      for (let i = 0; i < count; i++) {
         const frame = frames[i]!;
         const length = lengths[i]!;
-        if (!apart(frame, length)) {
+        frames[i] = undefined;
+        let body: Uint8Array;
+        if (length <= COPY_LIMIT) {
+          at = writeFrameInto(frame, length, batch, at, false);
+          continue;
+        } else if (frame.type === 'DATA' && frame.padLength === undefined) {
+          at = writeDataHead(frame, batch, at);
+          body = frame.data;
+        } else if (apart(frame, length)) {
+          at = writeFrameInto(frame, length, batch, at, true);
+          body = frameBody(frame)!;
+        } else {
           at = writeFrameInto(frame, length, batch, at, false);
           continue;
         }
-        at = writeFrameInto(frame, length, batch, at, true);
-        parts.push(batch.subarray(start, at));
+        parts[k++] = batch.subarray(start, at);
         start = at;
-        const body = frameBody(frame)!;
-        parts.push(body);
+        parts[k++] = body;
         const padding = FRAME_HEADER_LENGTH + length - frameHeadLength(frame) - body.length;
-        if (padding > 0) parts.push(Buffer.alloc(padding));
+        if (padding > 0) parts[k++] = Buffer.alloc(padding);
       }
-      if (at > start) parts.push(start === 0 ? batch : batch.subarray(start, at));
+      if (at > start) parts[k++] = start === 0 ? batch : batch.subarray(start, at);
     }
-    frames.length = 0;
-    lengths.length = 0;
+    parts.length = k;
+    if (count > KEEP_CAPACITY) {
+      this.#frames = [];
+      this.#lengths = [];
+    }
+    this.#count = this.#apart = 0;
     this.#preface = undefined;
     this.#bytes = this.#batchBytes = 0;
     return parts;

@@ -13,7 +13,7 @@ import {
   MIN_MAX_FRAME_SIZE,
   SettingId,
 } from './constants.js';
-import type { Frame, PriorityFields } from './frame.js';
+import type { DataFrame, Frame, PriorityFields } from './frame.js';
 
 /** Misuse of the encoder: the frame given cannot or must not be written. */
 export class FrameEncodeError extends Error {
@@ -348,6 +348,16 @@ export function encodeFrame(frame: Frame, options?: EncodeOptions): Buffer {
  */
 export function checkFrame(frame: Frame, options?: EncodeOptions): number {
   return prepare(frame, options);
+}
+
+/**
+ * The header of an unpadded DATA frame whose body goes out apart: the frame
+ * every 16 KiB of a large body makes, so it skips the general dispatch.
+ * Returns the offset after the header.
+ */
+export function writeDataHead(frame: DataFrame, buf: Uint8Array, at: number): number {
+  writeHeader(buf, at, frame.data.length, FrameType.DATA, frame.endStream ? Flag.END_STREAM : 0, frame.streamId, false);
+  return at + FRAME_HEADER_LENGTH;
 }
 
 /** The octets writeFrameInto() writes for a frame whose body is sent apart: header and prefix. */
