@@ -20,16 +20,12 @@ export type FrameHook = (direction: 'in' | 'out', frame: Frame) => void;
 /** Bodies up to this size are copied into the batch; larger ones are written as they are. */
 export const COPY_LIMIT = 4096;
 
-/** Above this many frames in one batch, take() lets the queue's arrays go rather than keep their size. */
-const KEEP_CAPACITY = 256;
-
 export class OutboundQueue {
-  // Slots 0..#count-1 are queued; the arrays keep their size between batches
-  // (take() empties the slots) so a steady stream of frames does not regrow them.
-  #frames: (Frame | undefined)[] = [];
+  // Fresh arrays for each batch: kept ones end up in the old generation, and
+  // every young frame stored into them then costs the scavenger (measured).
+  #frames: Frame[] = [];
   /** Payload length of each frame in #frames (checked). */
   #lengths: number[] = [];
-  #count = 0;
   /** Frames whose body take() writes as a part of its own. */
   #apart = 0;
   /** Raw octets to send before any frame (the client preface, §3.4). */
@@ -60,12 +56,12 @@ export class OutboundQueue {
 
   /** Frames waiting to be taken. */
   get frames(): number {
-    return this.#count;
+    return this.#frames.length;
   }
 
   /** Raw octets that are not a frame: the client preface (§3.4), sent before every frame queued. */
   pushBytes(bytes: Uint8Array): void {
-    if (this.#preface || this.#count > 0) throw new Error('raw octets only before any frame');
+    if (this.#preface || this.#frames.length > 0) throw new Error('raw octets only before any frame');
     this.#preface = bytes;
     this.#bytes += bytes.length;
   }
@@ -95,9 +91,8 @@ export class OutboundQueue {
   }
 
   #add(frame: Frame, length: number, batchBytes: number, isApart: boolean): void {
-    const i = this.#count++;
-    this.#frames[i] = frame;
-    this.#lengths[i] = length;
+    this.#frames.push(frame);
+    this.#lengths.push(length);
     this.#bytes += FRAME_HEADER_LENGTH + length;
     this.#batchBytes += batchBytes;
     if (isApart) this.#apart++;
@@ -107,7 +102,7 @@ export class OutboundQueue {
   take(): Uint8Array[] {
     const frames = this.#frames;
     const lengths = this.#lengths;
-    const count = this.#count;
+    const count = frames.length;
     // At most: the preface, a header part and a body part per body apart, the rest of the batch.
     const parts: Uint8Array[] = new Array<Uint8Array>(2 * this.#apart + 2);
     let k = 0;
@@ -119,7 +114,6 @@ export class OutboundQueue {
       for (let i = 0; i < count; i++) {
         const frame = frames[i]!;
         const length = lengths[i]!;
-        frames[i] = undefined;
         let body: Uint8Array;
         if (length <= COPY_LIMIT) {
           at = writeFrameInto(frame, length, batch, at, false);
@@ -143,11 +137,11 @@ export class OutboundQueue {
       if (at > start) parts[k++] = start === 0 ? batch : batch.subarray(start, at);
     }
     parts.length = k;
-    if (count > KEEP_CAPACITY) {
+    if (count > 0) {
       this.#frames = [];
       this.#lengths = [];
     }
-    this.#count = this.#apart = 0;
+    this.#apart = 0;
     this.#preface = undefined;
     this.#bytes = this.#batchBytes = 0;
     return parts;
