@@ -28,6 +28,7 @@ docs: build
 
 bench: build
 	node build/bench/frames.bench.js
+	node build/bench/engine.bench.js
 	node build/bench/hpack.bench.js
 	node build/bench/server.bench.js
 
