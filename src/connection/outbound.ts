@@ -11,7 +11,7 @@
 // large body is never copied on its way to the socket.
 
 import { Buffer } from 'node:buffer';
-import { FRAME_HEADER_LENGTH } from '../frames/constants.js';
+import { FRAME_HEADER_LENGTH, MAX_STREAM_ID } from '../frames/constants.js';
 import { checkFrame, frameBody, frameHeadLength, writeDataHead, writeFrameInto } from '../frames/encode.js';
 import type { DataFrame, Frame } from '../frames/frame.js';
 
@@ -75,14 +75,16 @@ export class OutboundQueue {
   }
 
   /**
-   * Queue an unpadded DATA frame: the scheduler's frame, 64 of them to a MiB
-   * of body at the default frame size. Only its size needs checking (§4.2):
-   * the rest push() checks holds for any DATA frame without padding.
+   * Queue a DATA frame: the scheduler's frame, 64 of them to a MiB of body at
+   * the default frame size. An unpadded one on a stream (§6.1) that fits the
+   * peer's SETTINGS_MAX_FRAME_SIZE (§4.2) is all push() would check; any
+   * other goes through push(), which refuses it with the precise reason.
    */
   pushData(frame: DataFrame): void {
     const length = frame.data.length;
-    if (length > this.#encodeOptions.maxFrameSize || frame.padLength !== undefined) {
-      this.push(frame); // push() refuses it with the precise reason, or queues it the general way
+    const id = frame.streamId;
+    if (length > this.#encodeOptions.maxFrameSize || frame.padLength !== undefined || !(id > 0 && id <= MAX_STREAM_ID && Number.isInteger(id))) {
+      this.push(frame);
       return;
     }
     this.hook?.('out', frame);

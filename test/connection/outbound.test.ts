@@ -85,6 +85,8 @@ describe('connection: OutboundQueue', () => {
     q.pushData(big);
     expect(() => q.pushData(data(3, MAX + 1))).to.throw(/SETTINGS_MAX_FRAME_SIZE|exceeds/);
     expect(() => q.pushData({ type: 'DATA', streamId: 0, endStream: false, data: new Uint8Array(1), padLength: 1 })).to.throw(/stream 0|streamId|stream id/i);
+    expect(() => q.pushData({ type: 'DATA', streamId: 0, endStream: false, data: new Uint8Array(1) })).to.throw(/stream 0|streamId|stream id/i);
+    expect(() => q.pushData({ type: 'DATA', streamId: 2 ** 31, endStream: false, data: new Uint8Array(1) })).to.throw(/stream id/i);
     expect(q.frames).to.equal(1);
     expect(seen).to.deep.equal([big]);
     const parts = q.take();
