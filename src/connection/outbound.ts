@@ -11,8 +11,8 @@
 // large body is never copied on its way to the socket.
 
 import { Buffer } from 'node:buffer';
-import { FRAME_HEADER_LENGTH, MAX_STREAM_ID } from '../frames/constants.js';
-import { checkFrame, frameBody, frameHeadLength, writeDataHead, writeFrameInto } from '../frames/encode.js';
+import { FRAME_HEADER_LENGTH } from '../frames/constants.js';
+import { checkFrame, frameBody, frameHeadLength, isPlainDataFrame, writeDataHead, writeFrameInto } from '../frames/encode.js';
 import type { DataFrame, Frame } from '../frames/frame.js';
 
 export type FrameHook = (direction: 'in' | 'out', frame: Frame) => void;
@@ -76,18 +76,13 @@ export class OutboundQueue {
 
   /**
    * Queue a DATA frame: the scheduler's frame, 64 of them to a MiB of body at
-   * the default frame size. An unpadded one on a stream (§6.1) that fits the
-   * peer's SETTINGS_MAX_FRAME_SIZE (§4.2) is all push() would check; any
-   * other goes through push(), which refuses it with the precise reason.
+   * the default frame size. A plain one (isPlainDataFrame) needs no further
+   * check; any other goes through push(), which refuses it with the precise reason.
    */
   pushData(frame: DataFrame): void {
-    const length = frame.data.length;
-    const id = frame.streamId;
-    if (length > this.#encodeOptions.maxFrameSize || frame.padLength !== undefined || !(id > 0 && id <= MAX_STREAM_ID && Number.isInteger(id))) {
-      this.push(frame);
-      return;
-    }
+    if (!isPlainDataFrame(frame, this.#encodeOptions.maxFrameSize)) return this.push(frame);
     this.hook?.('out', frame);
+    const length = frame.data.length;
     const isApart = length > COPY_LIMIT;
     this.#add(frame, length, isApart ? FRAME_HEADER_LENGTH : FRAME_HEADER_LENGTH + length, isApart);
   }
@@ -116,24 +111,25 @@ export class OutboundQueue {
       for (let i = 0; i < count; i++) {
         const frame = frames[i]!;
         const length = lengths[i]!;
-        let body: Uint8Array;
-        if (length <= COPY_LIMIT) {
-          at = writeFrameInto(frame, length, batch, at, false);
-          continue;
-        } else if (frame.type === 'DATA' && frame.padLength === undefined) {
-          at = writeDataHead(frame, batch, at);
-          body = frame.data;
-        } else if (apart(frame, length)) {
-          at = writeFrameInto(frame, length, batch, at, true);
-          body = frameBody(frame)!;
-        } else {
+        const head = at;
+        let body: Uint8Array | undefined;
+        if (length > COPY_LIMIT) {
+          if (frame.type === 'DATA' && frame.padLength === undefined) {
+            at = writeDataHead(frame, batch, at);
+            body = frame.data;
+          } else if (apart(frame, length)) {
+            at = writeFrameInto(frame, length, batch, at, true);
+            body = frameBody(frame)!;
+          }
+        }
+        if (!body) {
           at = writeFrameInto(frame, length, batch, at, false);
           continue;
         }
         parts[k++] = batch.subarray(start, at);
         start = at;
         parts[k++] = body;
-        const padding = FRAME_HEADER_LENGTH + length - frameHeadLength(frame) - body.length;
+        const padding = FRAME_HEADER_LENGTH + length - (at - head) - body.length;
         if (padding > 0) parts[k++] = Buffer.alloc(padding);
       }
       if (at > start) parts[k++] = start === 0 ? batch : batch.subarray(start, at);

@@ -351,6 +351,15 @@ export function checkFrame(frame: Frame, options?: EncodeOptions): number {
 }
 
 /**
+ * An unpadded DATA frame on a stream (§6.1) within `maxFrameSize` (§4.2):
+ * all checkFrame() would check of it, so it may skip that, as the frames a
+ * large body is cut into do.
+ */
+export function isPlainDataFrame(frame: DataFrame, maxFrameSize: number): boolean {
+  return frame.padLength === undefined && frame.data.length <= maxFrameSize && frame.streamId !== 0 && isUint(frame.streamId, MAX_STREAM_ID);
+}
+
+/**
  * The header of an unpadded DATA frame whose body goes out apart: the frame
  * every 16 KiB of a large body makes, so it skips the general dispatch.
  * Returns the offset after the header.
