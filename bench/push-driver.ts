@@ -106,8 +106,8 @@ export class PageClient {
         }
         case 'data': {
           const page = this.#pages.get(e.streamId);
-          if (page) page.load.bytes += e.data.length;
-          this.#endpoint.consume(e.streamId, e.flowControlled);
+          const octets = this.#endpoint.readBody(e.streamId); // read at once: the window goes back to the server
+          if (page) page.load.bytes += octets.length;
           break;
         }
         case 'stream_closed': {

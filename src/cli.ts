@@ -102,7 +102,8 @@ async function demoCommand(args: string[]): Promise<number> {
 
 function describeResponse(r: FetchedResponse): string {
   const type = r.headers.find((f) => f.name === 'content-type')?.value ?? '';
-  const outcome = r.reset ? `reset (${r.reset})` : `${r.status ?? '?'}${type ? `, ${type}` : ''}, ${r.body.length} octets`;
+  const head = `${r.status ?? '?'}${type ? `, ${type}` : ''}, ${r.body.length} octets`;
+  const outcome = !r.reset ? head : r.status === undefined ? `reset (${r.reset}) before any response` : `${head}, then reset (${r.reset}): incomplete`;
   return `${r.pushed ? `pushed on stream ${r.streamId}` : `stream ${r.streamId}`}: ${r.path} -> ${outcome}`;
 }
 
@@ -133,7 +134,9 @@ async function getCommand(args: string[]): Promise<number> {
   for (const p of result.pushes) console.log(`${result.protocol}: ${describeResponse(p)}`);
   if (result.pushes.length === 0 && !values['no-push']) console.log('(no push on this connection)');
   if (values.body) process.stdout.write(result.response.body);
-  return result.response.status !== undefined && result.response.status < 400 ? 0 : 1;
+  // A response reset by the server is incomplete, whatever its status said.
+  const { status, reset } = result.response;
+  return status !== undefined && status < 400 && !reset ? 0 : 1;
 }
 
 const [command, ...rest] = process.argv.slice(2);

@@ -49,6 +49,9 @@ export interface GetResult {
   protocol: string;
 }
 
+/** How long a closed connection waits for the server to close its side before it is destroyed. */
+const LINGER_MS = 2000;
+
 /** GET a URL over HTTP/2 (https: with ALPN h2, http: as h2c with prior knowledge), collecting pushes. */
 export function h2get(url: string | URL, options: GetOptions = {}): Promise<GetResult> {
   const target = new URL(url);
@@ -75,12 +78,15 @@ export function h2get(url: string | URL, options: GetOptions = {}): Promise<GetR
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (!error) {
-        endpoint.close(ErrorCode.NO_ERROR, 'done');
-        flush();
-      }
+      if (!error) endpoint.close(ErrorCode.NO_ERROR, 'done');
+      // Whatever the engine has queued goes out before our side closes: on a
+      // connection error that is its GOAWAY, which the server must see (§5.4.1).
+      if (!socket.destroyed) for (const part of endpoint.takeOutput()) socket.write(part);
+      // Our side ends now; the server closes its side on our GOAWAY. Destroying
+      // at once could reset the connection before it reads the GOAWAY.
       socket.end();
-      socket.destroySoon?.();
+      const linger = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      socket.once('close', () => clearTimeout(linger));
       if (error) return reject(error);
       const out = ({ chunks, done, ...rest }: FetchedResponse & { chunks: Uint8Array[]; done: boolean }): FetchedResponse => ({
         ...rest,
@@ -128,8 +134,8 @@ export function h2get(url: string | URL, options: GetOptions = {}): Promise<GetR
             break;
           }
           case 'data': {
-            streams.get(e.streamId)?.chunks.push(e.data);
-            endpoint.consume(e.streamId, e.flowControlled);
+            const octets = endpoint.readBody(e.streamId); // read at once: the window goes back to the server
+            if (octets.length > 0) streams.get(e.streamId)?.chunks.push(octets);
             break;
           }
           case 'stream_reset':

@@ -9,7 +9,7 @@
 // in message-rules.ts. This file routes frames between them and turns
 // protocol errors into GOAWAY / RST_STREAM, in #fail().
 
-import { CLIENT_PREFACE, DEFAULT_SETTINGS, ErrorCode, MAX_STREAM_ID, MAX_WINDOW_SIZE, MIN_MAX_FRAME_SIZE, SettingId } from '../frames/constants.js';
+import { CLIENT_PREFACE, DEFAULT_SETTINGS, ErrorCode, frameTypeName, MAX_STREAM_ID, MAX_WINDOW_SIZE, MIN_MAX_FRAME_SIZE, SettingId } from '../frames/constants.js';
 import { FrameDecoder } from '../frames/decode.js';
 import { payloadLength } from '../frames/encode.js';
 import type {
@@ -29,9 +29,10 @@ import { ConnectionError, StreamError } from '../protocol-errors.js';
 import { HpackDecodeError } from '../hpack/errors.js';
 import { DEFAULT_MAX_FIELD_COUNT, DEFAULT_MAX_HEADER_LIST_SIZE, HpackDecoder } from '../hpack/decoder.js';
 import { HpackEncoder } from '../hpack/encoder.js';
-import { type HeaderField, type HeaderList, isOctetString } from '../hpack/header-list.js';
+import { type HeaderField, type HeaderList, headerListSize, isOctetString } from '../hpack/header-list.js';
 import type { EndpointEvent } from './events.js';
 import { type AbuseLimits, DEFAULT_ABUSE_LIMITS, TokenBucket } from './abuse-limits.js';
+import { OctetBuffer } from './octet-buffer.js';
 import { ReceiveWindow, SendWindow } from './flow-control.js';
 import { HeaderBlockAssembly } from './header-block-assembly.js';
 import { checkPushedRequest, checkReceivedFields, contentLength } from './message-rules.js';
@@ -54,6 +55,35 @@ export interface EndpointLimits extends AbuseLimits {
   encoderTableSize: number;
   /** Fields in one received header list (an HPACK bomb bound). Default 128. */
   maxFieldCount: number;
+  /**
+   * Octets this connection may hold for the peer (heldBytes(): undecoded
+   * input, an open field block, the field sections of open streams, unread
+   * body, queued frames); past it, GOAWAY ENHANCE_YOUR_CALM. Default 10 MiB,
+   * as node:http2's maxSessionMemory.
+   */
+  maxHeldBytes: number;
+}
+
+/**
+ * What a connection holds, in octets, by kind. All but `data` are held for
+ * the peer and count against limits.maxHeldBytes; `data` is what the
+ * application queued to send (its own buffers, uncopied), waiting for the
+ * peer's flow-control windows: the application's back-pressure bounds it,
+ * and timeouts.sendStallMs how long a peer can keep it waiting.
+ */
+export interface Holdings {
+  /** Received octets not yet decoded: at most one partial frame between receive() calls. */
+  input: number;
+  /** Fragments of a field block still open (HEADERS or PUSH_PROMISE and CONTINUATIONs, §6.10). */
+  fieldBlock: number;
+  /** Decoded field sections of streams not yet closed, counted as name + value + 32 per field (§6.5.2). */
+  fields: number;
+  /** DATA received and not yet read with readBody(): at most the receive windows granted (§6.9). */
+  body: number;
+  /** Frames queued and not yet taken with takeOutput(): control frames, header blocks. */
+  output: number;
+  /** DATA the application queued, waiting for the peer's windows. Not counted against maxHeldBytes. */
+  data: number;
 }
 
 export interface EndpointOptions {
@@ -80,13 +110,35 @@ export interface EndpointTimeouts {
   prefaceMs: number;
   /** From sending SETTINGS to its ACK; then GOAWAY SETTINGS_TIMEOUT (§6.5.3). Default 10,000. */
   settingsAckMs: number;
-  /** With no stream open and nothing received, the connection is shut down gracefully. Default 120,000. */
+  /**
+   * No stream open this long (since the last one closed, or since the
+   * start): the connection is shut down gracefully. Frames that open no
+   * stream (PING, SETTINGS, ...) do not keep it alive. Default 120,000.
+   */
   idleMs: number;
   /** A field block left open (HEADERS without END_HEADERS) this long ends the connection (slowloris). Default 10,000. */
   headerBlockMs: number;
+  /**
+   * After a graceful GOAWAY, the PING sent with it must come back within
+   * this; if not, the final GOAWAY goes out anyway (§6.8). Default 10,000.
+   */
+  shutdownPingMs: number;
+  /**
+   * DATA waiting and none sent for this long, because the peer keeps its
+   * flow-control windows shut (§6.9): GOAWAY ENHANCE_YOUR_CALM. Default
+   * 60,000, as nginx's send_timeout.
+   */
+  sendStallMs: number;
 }
 
-const DEFAULT_TIMEOUTS: EndpointTimeouts = { prefaceMs: 10_000, settingsAckMs: 10_000, idleMs: 120_000, headerBlockMs: 10_000 };
+const DEFAULT_TIMEOUTS: EndpointTimeouts = {
+  prefaceMs: 10_000,
+  settingsAckMs: 10_000,
+  idleMs: 120_000,
+  headerBlockMs: 10_000,
+  shutdownPingMs: 10_000,
+  sendStallMs: 60_000,
+};
 
 /** Misuse of the endpoint's API by the application (never caused by the peer). */
 export class EndpointUsageError extends Error {
@@ -105,10 +157,12 @@ const DEFAULT_LIMITS: EndpointLimits = {
   closedStreamsRemembered: 256,
   encoderTableSize: DEFAULT_SETTINGS.HEADER_TABLE_SIZE,
   maxFieldCount: DEFAULT_MAX_FIELD_COUNT,
+  maxHeldBytes: 10 * 1024 * 1024,
   ...DEFAULT_ABUSE_LIMITS,
 };
 
 const NO_EVENTS: EndpointEvent[] = [];
+const NO_OCTETS = new Uint8Array(0);
 Object.freeze(NO_EVENTS);
 
 const SHUTDOWN_PING = new Uint8Array([0x68, 0x32, 0x77, 0x2d, 0x62, 0x79, 0x65, 0x21]); // "h2w-bye!"
@@ -183,7 +237,17 @@ export class Http2Endpoint {
   readonly #timeouts: EndpointTimeouts;
   readonly #createdAt: number;
   #now: number;
-  #lastActivity: number;
+  /** Since when no stream has been open (undefined while one is): the idle deadline counts from it. */
+  #idleSince: number | undefined;
+  /** Since when DATA has waited with none sent, the peer's windows shut (undefined while DATA flows). */
+  #stalledSince: number | undefined;
+  /** When shutdown() sent its GOAWAY and PING (undefined before, and once the PING came back). */
+  #shutdownPingAt: number | undefined;
+  /** Running totals for heldBytes(): field sections of open streams, memory of unread bodies. */
+  #fieldBytes = 0;
+  #bodyBytes = 0;
+  /** Unread bodies of closed streams no longer remembered (readBody still finds them). */
+  #orphanBodies: Map<number, OctetBuffer> | undefined;
   readonly #settingsSentAt: number[] = []; // parallel to #localPending
   readonly #resets: TokenBucket;
   readonly #useless: TokenBucket;
@@ -192,7 +256,8 @@ export class Http2Endpoint {
   constructor(options: EndpointOptions) {
     this.role = options.role;
     this.#timeouts = withDefaults(DEFAULT_TIMEOUTS, options.timeouts);
-    this.#createdAt = this.#now = this.#lastActivity = options.now ?? 0;
+    this.#createdAt = this.#now = options.now ?? 0;
+    this.#idleSince = this.#createdAt;
     this.#limits = withDefaults(DEFAULT_LIMITS, options.limits);
     this.#hook = options.onFrame;
     this.#stateHook = options.onStreamState;
@@ -245,11 +310,23 @@ export class Http2Endpoint {
     return this.#streams.get(id)?.state;
   }
 
-  /** Octets held for this connection: undecoded input, unsent output, queued DATA, partial field blocks. */
-  get bufferedBytes(): number {
-    let queued = 0;
-    for (const s of this.#ready) queued += s.queuedBytes;
-    return this.#decoder.bufferedBytes + this.#out.bytes + queued + this.#blocks.bufferedBytes;
+  /** What this connection holds now, by kind (see Holdings). */
+  held(): Holdings {
+    let data = 0;
+    for (const s of this.#ready) data += s.queuedBytes;
+    return {
+      input: this.#decoder.bufferedBytes,
+      fieldBlock: this.#blocks.bufferedBytes,
+      fields: this.#fieldBytes,
+      body: this.#bodyBytes,
+      output: this.#out.bytes,
+      data,
+    };
+  }
+
+  /** Octets held for the peer: every kind in held() but the application's queued DATA. Bounded by limits.maxHeldBytes. */
+  heldBytes(): number {
+    return this.#decoder.bufferedBytes + this.#blocks.bufferedBytes + this.#fieldBytes + this.#bodyBytes + this.#out.bytes;
   }
 
   /** The stream's and connection's send windows (what DATA may be sent now). */
@@ -278,7 +355,6 @@ export class Http2Endpoint {
   receive(bytes: Uint8Array, now?: number): EndpointEvent[] {
     if (this.#closedBy) return this.takeEvents();
     if (now !== undefined) this.#now = now;
-    this.#lastActivity = this.#now;
     try {
       const rest = this.role === 'server' ? this.#matchPreface(bytes) : bytes;
       this.#decoder.push(rest);
@@ -288,6 +364,9 @@ export class Http2Endpoint {
           frame = this.#decoder.next();
         } catch (e) {
           if (!(e instanceof StreamError)) throw e;
+          // §4.3: nothing may come inside a field block, not even a frame malformed in a way that costs only its stream.
+          const { type, streamId } = this.#decoder.lastHeader!;
+          this.#blocks.check(frameTypeName(type) ?? 'UNKNOWN', streamId);
           this.#streamError(e); // the decoder goes on after a stream error
           continue;
         }
@@ -302,7 +381,15 @@ export class Http2Endpoint {
     } catch (e) {
       this.#fail(e);
     }
+    this.#checkBudget();
     return this.takeEvents();
+  }
+
+  /** What the peer made us hold must stay within limits.maxHeldBytes; past it, the connection ends. */
+  #checkBudget(): void {
+    const held = this.heldBytes();
+    if (held > this.#limits.maxHeldBytes && !this.#closedBy)
+      this.#closeWith(new ConnectionError('ENHANCE_YOUR_CALM', `holding ${held} octets for this connection, over its budget of ${this.#limits.maxHeldBytes} (limits.maxHeldBytes)`));
   }
 
   /**
@@ -491,6 +578,7 @@ export class Http2Endpoint {
       if (!endStream) throw new StreamError(id, 'PROTOCOL_ERROR', 'a second HEADERS without END_STREAM: trailers must end the stream (RFC 9113 §8.1)');
       checkReceivedFields(id, 'trailers', fields);
       this.#checkLength(stream, true);
+      this.#holdFields(stream, fields);
       this.#events.push({ type: 'trailers', streamId: id, headers: fields });
       return this.#receiveEnd(stream);
     }
@@ -498,6 +586,7 @@ export class Http2Endpoint {
       checkReceivedFields(id, 'request', fields);
       stream.expectedLength = contentLength(id, fields);
       if (endStream) this.#checkLength(stream, true);
+      this.#holdFields(stream, fields);
       this.#events.push({ type: 'request', streamId: id, headers: fields, endStream });
     } else {
       const status = checkReceivedFields(id, before === 'reserved_remote' ? 'pushed-response' : 'response', fields, endStream);
@@ -510,9 +599,17 @@ export class Http2Endpoint {
       const noContent = stream.headRequest || status === 204 || status === 304;
       stream.expectedLength = noContent ? undefined : contentLength(id, fields);
       if (endStream) this.#checkLength(stream, true);
+      this.#holdFields(stream, fields);
       this.#events.push({ type: 'response', streamId: id, headers: fields, endStream, pushed: id % 2 === 0 });
     }
     if (endStream) this.#receiveEnd(stream);
+  }
+
+  /** A field section handed to the application: counted as held while its stream lives. */
+  #holdFields(stream: Stream, fields: HeaderList): void {
+    const size = headerListSize(fields);
+    stream.fieldBytes += size;
+    this.#fieldBytes += size;
   }
 
   /** The peer's field list exceeded our SETTINGS_MAX_HEADER_LIST_SIZE (§10.5.1). */
@@ -546,6 +643,7 @@ export class Http2Endpoint {
     if (tooLarge) throw new StreamError(id, 'PROTOCOL_ERROR', 'promised request larger than SETTINGS_MAX_HEADER_LIST_SIZE');
     checkPushedRequest(id, fields);
     stream.headRequest = fields.some((f) => f.name === ':method' && f.value === 'HEAD');
+    this.#holdFields(stream, fields);
     this.#events.push({ type: 'push_promise', parentId: frame.streamId, promisedStreamId: id, headers: fields });
   }
 
@@ -569,13 +667,16 @@ export class Http2Endpoint {
       this.#creditConnection(flowLength);
       throw new StreamError(id, 'FLOW_CONTROL_ERROR', `DATA of ${flowLength} octets overruns stream ${id}'s window of ${stream.recv.size} (RFC 9113 §6.9.1)`);
     }
-    // Padding is never seen by the application: credit it back at once.
-    const padding = flowLength - frame.data.length;
-    if (padding > 0) this.consume(id, padding);
-    stream.receivedLength += frame.data.length;
+    // Padding is never held nor seen by the application: credited back at once.
+    const length = frame.data.length;
+    if (flowLength > length) this.#credit(stream, flowLength - length);
+    stream.receivedLength += length;
     this.#checkLength(stream, frame.endStream);
-    if (frame.data.length > 0 || frame.endStream)
-      this.#events.push({ type: 'data', streamId: id, data: frame.data, endStream: frame.endStream, flowControlled: frame.data.length });
+    if (length > 0) {
+      if (stream.discarding) this.#credit(stream, length);
+      else this.#bodyBytes += (stream.body ??= new OctetBuffer()).append(frame.data);
+    }
+    if (length > 0 || frame.endStream) this.#events.push({ type: 'data', streamId: id, length, endStream: frame.endStream });
     if (frame.endStream) this.#receiveEnd(stream);
   }
 
@@ -592,17 +693,67 @@ export class Http2Endpoint {
   }
 
   /**
-   * The application has consumed n octets of a stream's DATA: give the
-   * window back to the peer (batched, §6.9). Unknown or closed streams still
-   * credit the connection window.
+   * The body octets that arrived on a stream and were not read yet, all of
+   * them (an empty array when none). Reading is what gives the peer its
+   * flow-control window back (§5.2, §6.9): a stream whose body is not read
+   * holds the peer to the window it was granted. The body of a closed
+   * stream stays readable until read.
    */
-  consume(streamId: number, n: number): void {
+  readBody(streamId: number): Uint8Array {
+    const stream = this.#streams.get(streamId);
+    const body = stream ? stream.body : this.#orphanBodies?.get(streamId);
+    if (!body) return NO_OCTETS;
+    if (stream) stream.body = undefined;
+    else this.#orphanBodies!.delete(streamId);
+    this.#bodyBytes -= body.allocated;
+    const octets = body.take();
+    this.#credit(stream, octets.length);
+    return octets;
+  }
+
+  /** Body octets waiting for readBody() on a stream. */
+  bodyLength(streamId: number): number {
+    return (this.#streams.get(streamId)?.body ?? this.#orphanBodies?.get(streamId))?.length ?? 0;
+  }
+
+  /**
+   * The application will read no more of this stream's body: what is held
+   * is dropped and what arrives is discarded, their window given back. A
+   * server's request still open once its response has ended is then reset
+   * with NO_ERROR, which asks the client to stop sending (§8.1); a client
+   * cancels a response still arriving (RST_STREAM CANCEL).
+   */
+  stopReading(streamId: number): void {
+    const stream = this.#streams.get(streamId);
+    this.#dropBody(stream, streamId);
+    if (!stream || this.#closedBy || isClosed(stream.state)) return;
+    stream.discarding = true;
+    if (this.role === 'client' && stream.state !== 'half_closed_remote') this.resetStream(streamId, ErrorCode.CANCEL);
+    else this.#resetIfAbandoned(stream);
+  }
+
+  /** §8.1: a server that has sent its whole response and reads no more of the request asks the client to stop. */
+  #resetIfAbandoned(stream: Stream): void {
+    if (stream.discarding && stream.state === 'half_closed_local') this.resetStream(stream.id, ErrorCode.NO_ERROR);
+  }
+
+  /** Drop a stream's unread body (it was reset, or will not be read), giving its window back to the connection. */
+  #dropBody(stream: Stream | undefined, streamId: number): void {
+    const body = stream ? stream.body : this.#orphanBodies?.get(streamId);
+    if (!body) return;
+    if (stream) stream.body = undefined;
+    else this.#orphanBodies!.delete(streamId);
+    this.#bodyBytes -= body.allocated;
+    if (!this.#closedBy) this.#creditConnection(body.take().length);
+  }
+
+  /** Give the peer back window for octets we are done with: always the connection's, the stream's while it may still send (§6.9). */
+  #credit(stream: Stream | undefined, n: number): void {
     if (n <= 0 || this.#closedBy) return;
     this.#creditConnection(n);
-    const stream = this.#streams.get(streamId);
     if (!stream || (stream.state !== 'open' && stream.state !== 'half_closed_local')) return;
     const increment = stream.recv.consume(n);
-    if (increment > 0) this.#out.push({ type: 'WINDOW_UPDATE', streamId, windowSizeIncrement: increment });
+    if (increment > 0) this.#out.push({ type: 'WINDOW_UPDATE', streamId: stream.id, windowSizeIncrement: increment });
   }
 
   #creditConnection(n: number): void {
@@ -622,8 +773,7 @@ export class Http2Endpoint {
     // The reset is reported before the 'stream_closed' it causes.
     this.#receiveOn(frame.streamId, 'recv_rst_stream', (stream) => {
       this.#countReset();
-      const dropped = stream.dropQueue();
-      this.#ready.delete(stream);
+      const dropped = this.#abandon(stream);
       if (this.role === 'server' && stream.parentId !== undefined) {
         this.#events.push({ type: 'push_cancelled', streamId: stream.id, parentId: stream.parentId, errorCode: frame.errorCode, bytesSent: stream.sentBytes, bytesDropped: dropped });
       } else {
@@ -688,8 +838,7 @@ export class Http2Endpoint {
     // §6.8: our streams above lastStreamId were not processed; they can be retried elsewhere.
     for (const s of [...this.#streams.values()]) {
       if (!this.#isPeerInitiated(s.id) && s.id > frame.lastStreamId && !isClosed(s.state)) {
-        s.dropQueue();
-        this.#ready.delete(s);
+        this.#abandon(s);
         this.#setState(s, 'closed');
         this.#events.push({ type: 'stream_reset', streamId: s.id, errorCode: ErrorCode.REFUSED_STREAM });
       }
@@ -727,8 +876,16 @@ export class Http2Endpoint {
     const debug = new TextEncoder().encode(error.message.slice(0, 256));
     this.#out.push({ type: 'GOAWAY', streamId: 0, lastStreamId: this.#lastPeerStreamId & MAX_STREAM_ID, errorCode: error.code, debugData: debug });
     this.#goawaySent = { lastStreamId: this.#lastPeerStreamId, final: true };
-    for (const s of this.#streams.values()) s.dropQueue();
+    // Nothing more is read or sent but the GOAWAY: all that was held for the peer goes.
+    for (const s of this.#streams.values()) {
+      s.dropQueue();
+      s.body = undefined;
+    }
     this.#ready.clear();
+    this.#orphanBodies = undefined;
+    this.#bodyBytes = this.#fieldBytes = 0;
+    this.#decoder.discard();
+    this.#blocks.discard();
     if (report) this.#events.push({ type: 'connection_error', error });
   }
 
@@ -749,8 +906,7 @@ export class Http2Endpoint {
     if (state !== 'closed_reset') this.#out.push({ type: 'RST_STREAM', streamId: e.streamId, errorCode: e.code });
     this.#events.push({ type: 'stream_error', error: e }); // before the 'stream_closed' it causes
     if (stream && !isClosed(stream.state)) {
-      stream.dropQueue();
-      this.#ready.delete(stream);
+      this.#abandon(stream);
       this.#setState(stream, 'closed_reset');
     } else if (stream) {
       stream.state = 'closed_reset'; // already closed and remembered: now ignore what follows
@@ -775,11 +931,15 @@ export class Http2Endpoint {
       const d = counts(next) ? 1 : -1;
       if (local) this.#activeLocal += d;
       else this.#activePeer += d;
+      if (this.#activeLocal + this.#activePeer === 0) this.#idleSince = this.#now;
+      else this.#idleSince = undefined;
     }
     stream.state = next;
     this.#stateHook?.(stream.id, prev, next);
     if (isClosed(next) && !isClosed(prev)) {
       this.#ready.delete(stream);
+      this.#fieldBytes -= stream.fieldBytes; // a closed stream's fields are the application's to drop
+      stream.fieldBytes = 0;
       this.#events.push({ type: 'stream_closed', streamId: stream.id });
       this.#remember(stream.id);
     }
@@ -788,11 +948,18 @@ export class Http2Endpoint {
   /** Keep a bounded number of closed streams; older ones are forgotten (then treated as closed by id). */
   #remember(id: number): void {
     const limit = this.#limits.closedStreamsRemembered;
-    if (limit <= 0) return void this.#streams.delete(id);
+    if (limit <= 0) return this.#forget(id);
     if (this.#closedOrder.length < limit) return void this.#closedOrder.push(id);
-    this.#streams.delete(this.#closedOrder[this.#closedNext]!);
+    this.#forget(this.#closedOrder[this.#closedNext]!);
     this.#closedOrder[this.#closedNext] = id;
     this.#closedNext = (this.#closedNext + 1) % limit;
+  }
+
+  /** Drop a closed stream's record; a body not read yet stays readable (and counted) without it. */
+  #forget(id: number): void {
+    const body = this.#streams.get(id)?.body;
+    if (body) (this.#orphanBodies ??= new Map()).set(id, body);
+    this.#streams.delete(id);
   }
 
   #reservedCount(): number {
@@ -811,6 +978,14 @@ export class Http2Endpoint {
 
   #send(stream: Stream, event: StreamEvent): void {
     this.#setState(stream, this.#sendTarget(stream, event));
+    if (event === 'send_end_stream') this.#resetIfAbandoned(stream);
+  }
+
+  /** A stream is being reset: what it queued to send and its unread body are dropped. Returns the DATA octets dropped. */
+  #abandon(stream: Stream): number {
+    this.#ready.delete(stream);
+    this.#dropBody(stream, stream.id);
+    return stream.dropQueue();
   }
 
   /**
@@ -949,8 +1124,7 @@ export class Http2Endpoint {
   resetStream(streamId: number, errorCode: number = ErrorCode.CANCEL): void {
     const stream = this.#streams.get(streamId);
     if (this.#closedBy || !stream || isClosed(stream.state)) return;
-    stream.dropQueue();
-    this.#ready.delete(stream);
+    this.#abandon(stream);
     this.#out.push({ type: 'RST_STREAM', streamId, errorCode });
     this.#send(stream, 'send_rst_stream');
   }
@@ -1026,9 +1200,11 @@ export class Http2Endpoint {
     this.#goawaySent = { lastStreamId: MAX_STREAM_ID, final: false };
     this.#out.push({ type: 'GOAWAY', streamId: 0, lastStreamId: MAX_STREAM_ID, errorCode: ErrorCode.NO_ERROR, debugData: new Uint8Array(0) });
     this.#out.push({ type: 'PING', streamId: 0, ack: false, data: SHUTDOWN_PING });
+    this.#shutdownPingAt = this.#now;
   }
 
   #finalGoaway(): void {
+    this.#shutdownPingAt = undefined;
     this.#goawaySent = { lastStreamId: this.#lastPeerStreamId, final: true };
     this.#out.push({ type: 'GOAWAY', streamId: 0, lastStreamId: this.#lastPeerStreamId, errorCode: ErrorCode.NO_ERROR, debugData: new Uint8Array(0) });
   }
@@ -1041,22 +1217,30 @@ export class Http2Endpoint {
   // ---- time --------------------------------------------------------------
 
   /**
-   * Let time pass: a deadline that has passed ends the connection (preface,
-   * SETTINGS ACK) or shuts it down gracefully (idle). Returns the events.
+   * Let time pass. Each phase of a connection has a deadline (the timeouts
+   * option): one that has passed ends the connection (preface, SETTINGS
+   * ACK, an open field block, a peer whose windows stay shut) or shuts it
+   * down gracefully (idle), and a graceful shutdown whose PING is not
+   * answered goes on to its final GOAWAY. Returns the events.
    */
   tick(now: number): EndpointEvent[] {
     this.#now = now;
     if (this.#closedBy) return this.takeEvents();
     const t = this.#timeouts;
+    if (this.#ready.size > 0) this.#scheduleData(); // windows opened since the last takeOutput() count as progress
     if (!this.#peerSettingsSeen && now - this.#createdAt >= t.prefaceMs) {
       this.#closeWith(new ConnectionError('PROTOCOL_ERROR', `no connection preface and SETTINGS within ${t.prefaceMs} ms (RFC 9113 §3.4)`));
     } else if (this.#settingsSentAt.length > 0 && now - this.#settingsSentAt[0]! >= t.settingsAckMs) {
       this.#closeWith(new ConnectionError('SETTINGS_TIMEOUT', `SETTINGS not acknowledged within ${t.settingsAckMs} ms (RFC 9113 §6.5.3)`));
     } else if (this.#blocks.openStream !== undefined && now - this.#blockOpenedAt >= t.headerBlockMs) {
       this.#closeWith(new ConnectionError('ENHANCE_YOUR_CALM', `field block on stream ${this.#blocks.openStream} not completed within ${t.headerBlockMs} ms (RFC 9113 §6.10)`));
-    } else if (this.#isIdle() && now - this.#lastActivity >= t.idleMs) {
+    } else if (this.#stalledSince !== undefined && now - this.#stalledSince >= t.sendStallMs) {
+      const waiting = this.held().data;
+      this.#closeWith(new ConnectionError('ENHANCE_YOUR_CALM', `no flow-control window for ${t.sendStallMs} ms with ${waiting} octets of DATA waiting (RFC 9113 §6.9)`));
+    } else if (this.#shutdownPingAt !== undefined && now - this.#shutdownPingAt >= t.shutdownPingMs) {
+      this.#finalGoaway(); // §6.8: the PING was to learn which streams may still arrive; no answer, no more waiting
+    } else if (this.#idleSince !== undefined && !this.#goawaySent && now - this.#idleSince >= t.idleMs) {
       this.shutdown();
-      this.#lastActivity = now;
     }
     return this.takeEvents();
   }
@@ -1065,16 +1249,14 @@ export class Http2Endpoint {
   get nextDeadline(): number | undefined {
     if (this.#closedBy) return undefined;
     const t = this.#timeouts;
-    const deadlines: number[] = [];
-    if (!this.#peerSettingsSeen) deadlines.push(this.#createdAt + t.prefaceMs);
-    if (this.#settingsSentAt.length > 0) deadlines.push(this.#settingsSentAt[0]! + t.settingsAckMs);
-    if (this.#blocks.openStream !== undefined) deadlines.push(this.#blockOpenedAt + t.headerBlockMs);
-    if (this.#isIdle() && !this.#goawaySent) deadlines.push(this.#lastActivity + t.idleMs);
-    return deadlines.length ? Math.min(...deadlines) : undefined;
-  }
-
-  #isIdle(): boolean {
-    return this.#activeLocal + this.#activePeer === 0 && this.#ready.size === 0;
+    let next = Infinity;
+    if (!this.#peerSettingsSeen) next = Math.min(next, this.#createdAt + t.prefaceMs);
+    if (this.#settingsSentAt.length > 0) next = Math.min(next, this.#settingsSentAt[0]! + t.settingsAckMs);
+    if (this.#blocks.openStream !== undefined) next = Math.min(next, this.#blockOpenedAt + t.headerBlockMs);
+    if (this.#stalledSince !== undefined) next = Math.min(next, this.#stalledSince + t.sendStallMs);
+    if (this.#shutdownPingAt !== undefined) next = Math.min(next, this.#shutdownPingAt + t.shutdownPingMs);
+    if (this.#idleSince !== undefined && !this.#goawaySent) next = Math.min(next, this.#idleSince + t.idleMs);
+    return next === Infinity ? undefined : next;
   }
 
   // ---- producing bytes -------------------------------------------------
@@ -1097,6 +1279,7 @@ export class Http2Endpoint {
   #scheduleData(): void {
     const max = this.#peer.maxFrameSize;
     let progress = true;
+    let sent = false;
     while (progress && this.#ready.size > 0) {
       progress = false;
       for (const stream of this.#ready) { // deleting the current entry while iterating a Set is safe
@@ -1108,7 +1291,7 @@ export class Http2Endpoint {
         if (item.kind === 'trailers') {
           stream.queue.shift();
           this.#emitHeaders(stream, item.fields, this.#encoder.encode(item.fields), true);
-          progress = true;
+          progress = sent = true;
           continue;
         }
         const remaining = item.data.length - item.offset;
@@ -1129,8 +1312,10 @@ export class Http2Endpoint {
           this.#ready.delete(stream);
           if (!endStream && !isClosed(stream.state)) this.#events.push({ type: 'writable', streamId: stream.id });
         }
-        progress = true;
+        progress = sent = true;
       }
     }
+    // What is left waits for the peer's windows: the send-stall deadline runs from the first time nothing could go.
+    this.#stalledSince = this.#ready.size === 0 || sent ? undefined : (this.#stalledSince ?? this.#now);
   }
 }

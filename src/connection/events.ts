@@ -14,10 +14,11 @@ export type EndpointEvent =
   /** A trailer section (§8.1); it always ends the stream. */
   | { type: 'trailers'; streamId: number; headers: HeaderField[] }
   /**
-   * DATA for the application. `flowControlled` octets are charged to the
-   * windows until the application calls consume(streamId, n).
+   * DATA arrived: `length` body octets more are held for the stream (padding
+   * is never held). Take them with readBody(streamId): until then they are
+   * charged to the flow-control windows (§5.2), which bounds what is held.
    */
-  | { type: 'data'; streamId: number; data: Uint8Array; endStream: boolean; flowControlled: number }
+  | { type: 'data'; streamId: number; length: number; endStream: boolean }
   /** The peer reset a stream (RST_STREAM). For a pushed stream see push_cancelled. */
   | { type: 'stream_reset'; streamId: number; errorCode: number }
   /** Server: the client refused or cancelled a pushed stream. */

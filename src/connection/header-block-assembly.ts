@@ -1,10 +1,13 @@
 // Field blocks split over HEADERS/PUSH_PROMISE + CONTINUATION (RFC 9113
 // §4.3, §6.10): a block is contiguous on the wire, so while one is open the
 // only frame allowed is a CONTINUATION on the same stream. Fragments are
-// bounded in number and bytes while they accumulate, not after.
+// bounded in number and bytes while they accumulate, not after, and copied
+// into one block of our own as they come (never kept as views of the read
+// buffers they arrived in).
 
 import type { ContinuationFrame, HeadersFrame, PushPromiseFrame } from '../frames/frame.js';
 import { ConnectionError } from '../protocol-errors.js';
+import { OctetBuffer } from './octet-buffer.js';
 
 export interface HeaderBlockLimits {
   /** Most octets one field block may take, summed over its fragments. */
@@ -20,8 +23,7 @@ export interface CompleteBlock {
 
 export class HeaderBlockAssembly {
   #first: HeadersFrame | PushPromiseFrame | undefined;
-  #fragments: Uint8Array[] = [];
-  #bytes = 0;
+  #fragments: OctetBuffer | undefined;
   #continuations = 0;
 
   constructor(private readonly limits: HeaderBlockLimits) {}
@@ -31,8 +33,14 @@ export class HeaderBlockAssembly {
     return this.#first?.streamId;
   }
 
+  /** Memory held for the open block. */
   get bufferedBytes(): number {
-    return this.#bytes;
+    return this.#fragments?.allocated ?? 0;
+  }
+
+  /** Forget the open block (the connection is over). */
+  discard(): void {
+    this.#first = this.#fragments = undefined;
   }
 
   /** Throws unless `frameType` on `streamId` may come next (§6.10). */
@@ -52,9 +60,10 @@ export class HeaderBlockAssembly {
   /** Start a block. Returns it whole if END_HEADERS is set. */
   start(frame: HeadersFrame | PushPromiseFrame): CompleteBlock | undefined {
     if (frame.endHeaders) return { first: frame, block: frame.headerBlock };
-    this.#first = frame;
-    this.#fragments = [];
-    this.#bytes = this.#continuations = 0;
+    // Kept past this frame: its fields now point into a read buffer (the block is in #fragments).
+    this.#first = { ...frame, headerBlock: EMPTY };
+    this.#fragments = new OctetBuffer();
+    this.#continuations = 0;
     this.#add(frame.headerBlock);
     return undefined;
   }
@@ -66,17 +75,17 @@ export class HeaderBlockAssembly {
       throw new ConnectionError('ENHANCE_YOUR_CALM', `field block on stream ${frame.streamId} has more than ${this.limits.maxContinuations} CONTINUATION frames`);
     this.#add(frame.headerBlock);
     if (!frame.endHeaders) return undefined;
-    const block = this.#fragments.length === 1 ? this.#fragments[0]! : new Uint8Array(Buffer.concat(this.#fragments));
-    this.#first = undefined;
-    this.#fragments = [];
-    this.#bytes = 0;
+    const block = this.#fragments!.take();
+    this.discard();
     return { first, block };
   }
 
   #add(fragment: Uint8Array): void {
-    this.#bytes += fragment.length;
-    if (this.#bytes > this.limits.maxBlockBytes)
+    const fragments = this.#fragments!;
+    if (fragments.length + fragment.length > this.limits.maxBlockBytes)
       throw new ConnectionError('ENHANCE_YOUR_CALM', `field block on stream ${this.#first!.streamId} exceeds ${this.limits.maxBlockBytes} octets`);
-    if (fragment.length > 0) this.#fragments.push(fragment);
+    fragments.append(fragment);
   }
 }
+
+const EMPTY = new Uint8Array(0);

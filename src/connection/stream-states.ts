@@ -102,7 +102,7 @@ export const RECEIVE_TABLE: Readonly<Record<StreamState, Partial<Record<StreamEv
     recv_data: 'half_closed_local',
     recv_end_stream: 'closed',
     recv_rst_stream: 'closed',
-    recv_window_update: 'ignore', // may race our END_STREAM (§5.1)
+    recv_window_update: 'half_closed_local', // still applied, so an overflow is still a FLOW_CONTROL_ERROR (§6.9.1)
     recv_priority: 'half_closed_local',
     recv_continuation: 'half_closed_local',
     recv_push_promise: PUSH_ON_BAD_STREAM,

@@ -2,6 +2,7 @@
 // directions, and what waits to be sent on it.
 
 import type { HeaderList } from '../hpack/header-list.js';
+import type { OctetBuffer } from './octet-buffer.js';
 import { ReceiveWindow, SendWindow } from './flow-control.js';
 import type { StreamState } from './stream-states.js';
 
@@ -32,6 +33,12 @@ export class Stream {
   receivedLength = 0;
   /** DATA octets we sent on this stream (reported when a push is cancelled). */
   sentBytes = 0;
+  /** Body octets received and not yet read by the application (made with the first DATA). */
+  body: OctetBuffer | undefined;
+  /** The application reads no more of the body: what arrives is discarded (stopReading). */
+  discarding = false;
+  /** Size of the field sections received on this stream (§6.5.2 counting), held while it is open. */
+  fieldBytes = 0;
 
   constructor(
     readonly id: number,

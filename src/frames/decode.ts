@@ -1,6 +1,8 @@
 // Bytes -> frames, incrementally (RFC 9113 §4.1, §6). Input may arrive in
 // any chunking; a frame whose payload sits inside one chunk is returned as a
-// view of that chunk, one split across chunks is copied once. Every rule that
+// view of that chunk, one split across chunks is copied once, into a block of
+// its own as its octets arrive: a partial frame waiting for the rest never
+// keeps the (larger) read buffers it came in. Every rule that
 // one frame can break is checked here and thrown as a ConnectionError or a
 // StreamError carrying the RFC's error code.
 
@@ -66,6 +68,10 @@ export class FrameDecoder {
   #offset = 0; // read position within #chunks[#head]
   #buffered = 0;
   #header: FrameHeader | undefined;
+  /** The payload of #header, being copied in as it arrives (it did not all come in the chunks it started in). */
+  #partial: Uint8Array | undefined;
+  #partialFilled = 0;
+  #last: FrameHeader | undefined;
   #failed: ConnectionError | undefined;
 
   constructor(options: DecoderOptions = {}) {
@@ -81,9 +87,22 @@ export class FrameDecoder {
     this.#maxFrameSize = checkMaxFrameSize(n);
   }
 
-  /** Bytes received and not yet returned as frames. */
+  /** Octets held: bytes received and not yet returned as frames, and the whole of a payload being assembled. */
   get bufferedBytes(): number {
-    return this.#buffered + (this.#header ? FRAME_HEADER_LENGTH : 0);
+    return this.#buffered + (this.#header ? FRAME_HEADER_LENGTH : 0) + (this.#partial?.length ?? 0);
+  }
+
+  /** Drop every buffered octet (the connection is over); the decoder is then empty. */
+  discard(): void {
+    this.#chunks = [];
+    this.#head = this.#offset = this.#buffered = 0;
+    this.#header = undefined;
+    this.#partial = undefined;
+  }
+
+  /** The header of the last frame taken whole: returned by next(), or rejected by it with a StreamError. */
+  get lastHeader(): FrameHeader | undefined {
+    return this.#last;
   }
 
   /** The error that stopped this decoder, if any. */
@@ -102,7 +121,7 @@ export class FrameDecoder {
   next(): Frame | null {
     if (this.#failed) throw this.#failed;
     if (!this.#header) {
-      if (this.#buffered < FRAME_HEADER_LENGTH) return null;
+      if (this.#buffered < FRAME_HEADER_LENGTH) return this.#keepRest();
       const header = parseFrameHeader(this.#take(FRAME_HEADER_LENGTH, HEADER_SCRATCH));
       if (header.length > this.#maxFrameSize) {
         // §4.2: checked before the payload arrives, so nothing is buffered for it.
@@ -113,9 +132,23 @@ export class FrameDecoder {
       this.#header = header;
     }
     const header = this.#header;
-    if (this.#buffered < header.length) return null;
+    let payload: Uint8Array;
+    if (this.#partial) {
+      if (!this.#fillPartial()) return null;
+      payload = this.#partial;
+      this.#partial = undefined;
+    } else if (this.#buffered >= header.length) {
+      payload = this.#take(header.length);
+    } else {
+      // Not all here yet: copy what came into a block of its own now, so
+      // that waiting for the rest pins none of the read buffers it came in.
+      this.#partial = new Uint8Array(header.length);
+      this.#partialFilled = 0;
+      this.#fillPartial();
+      return null;
+    }
     this.#header = undefined;
-    const payload = this.#take(header.length);
+    this.#last = header;
     try {
       return parseFramePayload(header, payload);
     } catch (e) {
@@ -131,9 +164,34 @@ export class FrameDecoder {
 
   #fail(e: ConnectionError): never {
     this.#failed = e;
-    this.#chunks = [];
-    this.#head = this.#offset = this.#buffered = 0;
+    this.discard();
     throw e;
+  }
+
+  /** Move buffered bytes into #partial; true when it is full. */
+  #fillPartial(): boolean {
+    const partial = this.#partial!;
+    while (this.#partialFilled < partial.length && this.#buffered > 0) {
+      const chunk = this.#chunks[this.#head]!;
+      const k = Math.min(partial.length - this.#partialFilled, chunk.length - this.#offset);
+      partial.set(chunk.subarray(this.#offset, this.#offset + k), this.#partialFilled);
+      this.#partialFilled += k;
+      this.#offset += k;
+      this.#buffered -= k;
+      if (this.#offset === chunk.length) this.#dropFirst();
+    }
+    return this.#partialFilled === partial.length;
+  }
+
+  /** Fewer octets than a frame header are left: keep a copy of them rather than the read buffer they sit in. */
+  #keepRest(): null {
+    const n = this.#buffered;
+    if (n > 0 && this.#chunks[this.#head]!.buffer.byteLength > n) {
+      const rest = new Uint8Array(n);
+      rest.set(this.#take(n));
+      this.push(rest);
+    }
+    return null;
   }
 
   /** Remove n buffered bytes: a view when they lie in one chunk, else one copy. */

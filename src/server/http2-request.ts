@@ -1,14 +1,15 @@
 // An HTTP/2 request as the handler sees it. Its body is an async iterable
-// whose reading is what credits flow control back to the client: a handler
-// that does not read holds the client to one stream window (RFC 9113 §5.2).
+// over what the engine holds for the stream; reading is what credits flow
+// control back to the client, so a handler that does not read holds the
+// client to one stream window (RFC 9113 §5.2), and the server holds no more.
 
 import type { HeaderField } from '../hpack/header-list.js';
 import type { Request } from './handler-api.js';
 import { headerValue } from './header-fields.js';
 
-/** Told of the octets the handler has read, to credit the windows. */
-export interface ReadCredit {
-  consumed(streamId: number, octets: number): void;
+/** Where the body octets are held until read (the engine); reading gives the client its window back. */
+export interface BodySource {
+  readBody(streamId: number): Uint8Array;
 }
 
 export class Http2Request implements Request {
@@ -22,16 +23,15 @@ export class Http2Request implements Request {
   readonly pushed: boolean;
   #abort: AbortController | undefined; // made on first use: most requests never look
   #abortReason: Error | undefined;
-  readonly #credit: ReadCredit;
+  readonly #source: BodySource;
   #trailers: readonly HeaderField[] | undefined;
-  #chunks: Uint8Array[] | undefined; // made on the first DATA: most requests have none
   #ended = false;
   #wake: (() => void) | undefined;
 
-  constructor(streamId: number, fields: readonly HeaderField[], pushed: boolean, credit: ReadCredit) {
+  constructor(streamId: number, fields: readonly HeaderField[], pushed: boolean, source: BodySource) {
     this.streamId = streamId;
     this.pushed = pushed;
-    this.#credit = credit;
+    this.#source = source;
     let method = '';
     let path = '';
     let scheme = '';
@@ -69,8 +69,8 @@ export class Http2Request implements Request {
 
   // ---- fed by the session ---------------------------------------------
 
-  pushChunk(chunk: Uint8Array): void {
-    (this.#chunks ??= []).push(chunk);
+  /** More body octets are held for this stream. */
+  dataArrived(): void {
     this.#notify();
   }
 
@@ -84,7 +84,6 @@ export class Http2Request implements Request {
   abort(reason: Error): void {
     if (this.#abortReason) return;
     this.#abortReason = reason;
-    this.#chunks = undefined;
     this.#abort?.abort(reason);
     this.#notify();
   }
@@ -100,9 +99,8 @@ export class Http2Request implements Request {
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     for (;;) {
       if (this.#abortReason) throw this.#abortReason;
-      const chunk = this.#chunks?.shift();
-      if (chunk) {
-        this.#credit.consumed(this.streamId, chunk.length);
+      const chunk = this.#source.readBody(this.streamId);
+      if (chunk.length > 0) {
         yield chunk;
         continue;
       }

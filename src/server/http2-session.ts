@@ -11,7 +11,7 @@ import { ErrorCode, errorCodeName } from '../frames/constants.js';
 import type { HeaderField } from '../hpack/header-list.js';
 import type { Handler, PushHandle, PushOutcome } from './handler-api.js';
 import { runHandler, type HandlerOutcome } from './run-handler.js';
-import { Http2Request, type ReadCredit } from './http2-request.js';
+import { Http2Request, type BodySource } from './http2-request.js';
 import { Http2Response, type ResponsePort } from './http2-response.js';
 import type { PromisedRequest } from './push-request.js';
 import type { Tracer } from '../trace.js';
@@ -51,6 +51,10 @@ class Exchange implements HandlerOutcome {
   abort(): void {
     this.session.abortExchange(this);
   }
+
+  done(): void {
+    this.session.exchangeDone(this);
+  }
 }
 
 const now = () => performance.now();
@@ -58,7 +62,7 @@ const now = () => performance.now();
 /** Shared and never added to: each session makes its own Map on its first request. */
 const NO_EXCHANGES = new Map<number, Exchange>();
 
-export class Http2Session implements ResponsePort, ReadCredit {
+export class Http2Session implements ResponsePort, BodySource {
   readonly endpoint: Http2Endpoint;
   readonly id: number;
   readonly #socket: Duplex;
@@ -184,8 +188,8 @@ export class Http2Session implements ResponsePort, ReadCredit {
         return;
       case 'data': {
         const ex = this.#exchanges.get(e.streamId);
-        if (!ex) return this.endpoint.consume(e.streamId, e.flowControlled);
-        if (e.data.length) ex.req.pushChunk(e.data);
+        if (!ex) return this.endpoint.stopReading(e.streamId); // nobody to read it
+        if (e.length) ex.req.dataArrived();
         if (e.endStream) ex.req.end();
         return;
       }
@@ -236,9 +240,22 @@ export class Http2Session implements ResponsePort, ReadCredit {
     });
   }
 
-  /** The handler read `octets` of a request body: credit them back to the client (RFC 9113 §5.2). */
-  consumed(streamId: number, octets: number): void {
-    this.endpoint.consume(streamId, octets);
+  /** The handler reads the request body: what the engine holds for it, the client's window given back (RFC 9113 §5.2). */
+  readBody(streamId: number): Uint8Array {
+    const octets = this.endpoint.readBody(streamId);
+    if (octets.length > 0) this.scheduleFlush();
+    return octets;
+  }
+
+  /**
+   * The handler has returned and its response is complete: nothing will
+   * read the rest of the request. The engine drops what it holds for it and
+   * asks the client to stop sending (RST_STREAM NO_ERROR once the response
+   * is out, RFC 9113 §8.1), as Go's server does.
+   */
+  exchangeDone(ex: Exchange): void {
+    if (this.#ended) return;
+    this.endpoint.stopReading(ex.req.streamId);
     this.scheduleFlush();
   }
 

@@ -9,6 +9,8 @@ export interface HandlerOutcome {
   error(error: unknown): void;
   /** The head was already sent: abort the response (RST_STREAM INTERNAL_ERROR, or close the HTTP/1.1 connection). */
   abort(): void;
+  /** The handler has returned (or failed) and its response is complete or aborted: the request will not be read any more. */
+  done?(): void;
 }
 
 export function runHandler(handler: Handler, req: Request, res: Response, outcome: HandlerOutcome): void {
@@ -16,26 +18,29 @@ export function runHandler(handler: Handler, req: Request, res: Response, outcom
     const result = handler(req, res);
     if (result && typeof (result as Promise<void>).then === 'function')
       (result as Promise<void>).then(
-        () => finish(res),
+        () => finish(res, outcome),
         (error: unknown) => fail(res, outcome, error),
       );
-    else finish(res);
+    else finish(res, outcome);
   } catch (error) {
     fail(res, outcome, error);
   }
 }
 
-function finish(res: Response): void {
+function finish(res: Response, outcome: HandlerOutcome): void {
   if (!res.finished) res.end();
+  outcome.done?.();
 }
 
 function fail(res: Response, outcome: HandlerOutcome, error: unknown): void {
   outcome.error(error);
-  if (res.finished) return; // the response was complete: only report
-  if (!res.headersSent) {
-    res.statusCode = 500;
-    res.end();
-  } else {
-    outcome.abort();
+  if (!res.finished) {
+    if (!res.headersSent) {
+      res.statusCode = 500;
+      res.end();
+    } else {
+      outcome.abort();
+    }
   }
+  outcome.done?.();
 }

@@ -113,10 +113,15 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     return this.#sessions.size;
   }
 
-  /** Octets the HTTP/2 connections hold right now (undecoded input, unsent output, queued DATA). */
-  get bufferedBytes(): number {
+  /**
+   * Octets the HTTP/2 connections hold for their peers right now: the sum
+   * of each engine's heldBytes() (undecoded input, open field blocks, the
+   * fields of open streams, unread bodies, queued frames), each bounded by
+   * limits.maxHeldBytes.
+   */
+  get heldBytes(): number {
     let n = 0;
-    for (const s of this.#sessions) n += s.endpoint.bufferedBytes;
+    for (const s of this.#sessions) n += s.endpoint.heldBytes();
     return n;
   }
 

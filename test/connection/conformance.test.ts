@@ -73,6 +73,38 @@ describe('conformance §4 frames', () => {
     peer.write(ping());
     peer.expectGoaway('PROTOCOL_ERROR');
   });
+
+  it('§4.3, §6.10 even a frame malformed only for its own stream may not interrupt a field block: PRIORITY of 4 octets', () => {
+    // The issue's reproducer, byte for byte: request 1 complete; stream 3's block
+    // opened; PRIORITY of length 4 on stream 1 (a stream error on its own, §6.3);
+    // then the CONTINUATION that would complete stream 3's block.
+    const wire = Buffer.from(
+      (
+        '505249202a20485454502f322e300d0a0d0a534d0d0a0d0a 000000040000000000 000000040100000000 00000e010500000001 82868401096c6f63616c686f7374 ' +
+        '000002010100000003 8286 000004020000000001 00000000 00000c090400000003 8401096c6f63616c686f7374'
+      ).replace(/ /g, ''),
+      'hex',
+    );
+    const peer = new RawPeer();
+    peer.writeBytes(wire);
+    const goaway = peer.expectGoaway('PROTOCOL_ERROR');
+    expect(Buffer.from(goaway.debugData).toString()).to.match(/inside the field block of stream 3/);
+    expect(eventsOf(peer.events, 'request').map((e) => e.streamId), 'stream 3 is never served').to.deep.equal([1]);
+  });
+
+  it('§4.3, §6.10 a zero WINDOW_UPDATE on an open stream inside a field block: connection error PROTOCOL_ERROR, not RST_STREAM', () => {
+    const peer = ready();
+    peer.write(peer.headers(1, GET('/'), false));
+    const block = peer.encoder.encode(GET('/'));
+    peer.write({ type: 'HEADERS', streamId: 3, endStream: true, endHeaders: false, headerBlock: block.subarray(0, 2) });
+    peer.write({ type: 'WINDOW_UPDATE', streamId: 1, windowSizeIncrement: 0 });
+    const got = peer.read();
+    expect(got.filter((f) => f.type === 'RST_STREAM'), 'no stream error first').to.deep.equal([]);
+    const goaway = got.find((f) => f.type === 'GOAWAY');
+    expect(goaway).to.deep.include({ errorCode: 1 }); // PROTOCOL_ERROR
+    peer.write({ type: 'CONTINUATION', streamId: 3, endHeaders: true, headerBlock: block.subarray(2) });
+    expect(eventsOf(peer.events, 'request').map((e) => e.streamId)).to.deep.equal([1]);
+  });
 });
 
 describe('conformance §5.1 stream states', () => {
@@ -289,6 +321,18 @@ describe('conformance §6 frame definitions', () => {
     const peer = ready();
     peer.write(peer.headers(1, GET('/'), false));
     peer.write({ type: 'WINDOW_UPDATE', streamId: 1, windowSizeIncrement: 0x7fffffff });
+    peer.expectRst(1, 'FLOW_CONTROL_ERROR');
+  });
+
+  it('§6.9.1 a stream window past 2^31-1 in half-closed (local), after the whole response: stream error FLOW_CONTROL_ERROR', () => {
+    // §5.1: in half-closed (local) any frame may be received, and a WINDOW_UPDATE still counts.
+    const peer = ready();
+    peer.write(peer.headers(1, GET('/style.css'), false));
+    peer.server.respond(1, fields({ ':status': '200' }));
+    peer.server.sendData(1, new TextEncoder().encode('body{}'), { endStream: true });
+    expect(peer.read().at(-1)).to.deep.include({ type: 'DATA', endStream: true });
+    expect(peer.server.streamState(1)).to.equal('half_closed_local');
+    peer.write({ type: 'WINDOW_UPDATE', streamId: 1, windowSizeIncrement: 0x7fffffff }); // 65,529 + 2^31-1 > 2^31-1
     peer.expectRst(1, 'FLOW_CONTROL_ERROR');
   });
 

@@ -29,9 +29,9 @@ describe('engine pair: request and response', () => {
     const fresh = new Pair();
     expect(fresh.server.streamState(1)).to.equal(undefined);
     expect(fresh.client.streamState(1)).to.equal(undefined);
-    expect(busy.server.bufferedBytes, "busy's one queued octet").to.be.greaterThan(0);
+    expect(busy.server.held().data, "busy's one queued octet").to.equal(1);
     fresh.pump();
-    expect(fresh.server.bufferedBytes, 'nothing of busy counted as queued here').to.equal(0);
+    expect(fresh.server.held().data, 'nothing of busy counted as queued here').to.equal(0);
     fresh.client.request(GET('/'), { endStream: true });
     fresh.pump();
     expect(fresh.server.streamState(1)).to.equal('half_closed_remote');
@@ -52,7 +52,10 @@ describe('engine pair: request and response', () => {
     const { client } = p.pump();
     const [res] = eventsOf(client, 'response');
     expect(res).to.deep.include({ streamId: 1, endStream: false, pushed: false });
-    expect(joined(eventsOf(client, 'data').map((e) => e.data))).to.equal('hello world');
+    expect(eventsOf(client, 'data').map((e) => e.length)).to.deep.equal([6, 5]);
+    expect(p.client.bodyLength(1)).to.equal(11);
+    expect(joined([p.client.readBody(1)]), 'the body of a closed stream stays readable').to.equal('hello world');
+    expect(p.client.readBody(1).length, 'read once').to.equal(0);
     expect(p.client.streamState(1)).to.equal('closed');
     expect(p.server.streamState(1)).to.equal('closed');
   });
@@ -64,7 +67,7 @@ describe('engine pair: request and response', () => {
     p.client.sendData(id, text('def'));
     p.client.sendTrailers(id, fields({ 'x-checksum': '42' }));
     const { server } = p.pump();
-    expect(joined(eventsOf(server, 'data').map((e) => e.data))).to.equal('abcdef');
+    expect(joined([p.server.readBody(id)])).to.equal('abcdef');
     expect(eventsOf(server, 'trailers')[0]!.headers).to.deep.equal(fields({ 'x-checksum': '42' }));
     expect(p.server.streamState(id)).to.equal('half_closed_remote');
   });
@@ -109,7 +112,7 @@ describe('engine pair: server push (RFC 9113 §8.4)', () => {
     expect(eventsOf(client, 'push_promise')[0]).to.deep.include({ parentId: 1, promisedStreamId: 2 });
     const pushed = eventsOf(client, 'response').find((e) => e.streamId === 2);
     expect(pushed).to.deep.include({ pushed: true });
-    expect(joined(eventsOf(client, 'data').filter((e) => e.streamId === 2).map((e) => e.data))).to.equal('body{}');
+    expect(joined([p.client.readBody(2)])).to.equal('body{}');
     expect(p.client.streamState(2)).to.equal('closed');
     expect(p.server.streamState(2)).to.equal('closed');
   });
@@ -164,15 +167,18 @@ describe('engine pair: flow control (RFC 9113 §5.2, §6.9)', () => {
     p.server.respond(1, fields({ ':status': '200' }));
     const body = new Uint8Array(300000).map((_, i) => i & 0xff);
     p.server.sendData(1, body, { endStream: true });
-    let arrived = eventsOf(p.pump().client, 'data').reduce((n, e) => n + e.data.length, 0);
+    const arrived = eventsOf(p.pump().client, 'data').reduce((n, e) => n + e.length, 0);
     expect(arrived).to.equal(65535); // the stream's initial window
     expect(p.server.queuedBytes(1)).to.equal(300000 - 65535);
+    expect(p.client.held().body, 'held, unread: no more than the window').to.be.within(65535, 65535 + 16384);
+    const read: Uint8Array[] = [];
     for (let round = 0; round < 100 && p.server.streamState(1) !== 'closed'; round++) {
-      p.client.consume(1, arrived); // the application read what arrived: credit it back
-      arrived = eventsOf(p.pump().client, 'data').reduce((n, e) => n + e.data.length, 0);
+      read.push(p.client.readBody(1)); // the application reads what arrived: that credits it back
+      p.pump();
     }
-    const all = Buffer.concat(eventsOf(p.clientEvents, 'data').map((e) => e.data));
-    expect(all.equals(Buffer.from(body))).to.equal(true);
+    read.push(p.client.readBody(1));
+    expect(Buffer.concat(read).equals(Buffer.from(body))).to.equal(true);
+    expect(p.client.held().body).to.equal(0);
     expect(p.server.streamState(1)).to.equal('closed');
   });
 

@@ -47,12 +47,82 @@ describe('engine deadlines', () => {
     expect(p.server.takeOutput()).to.deep.equal([]); // stream 1 is open: not idle
     p.server.respond(1, [{ name: ':status', value: '204' }], { endStream: true });
     p.pump();
-    expect(p.server.nextDeadline).to.equal(5000); // last activity was at 0: no times were passed
-    p.server.tick(5000);
+    expect(p.server.nextDeadline).to.equal(15_000); // idle from the moment the last stream closed (10,000)
+    p.server.tick(14_999);
+    expect(p.server.takeOutput()).to.deep.equal([]);
+    p.server.tick(15_000);
     const out = p.server.takeOutputBytes();
     expect(goaway(out)).to.deep.include({ lastStreamId: 0x7fffffff, errorCode: 0 });
     p.client.receive(out);
     p.pump();
     expect(p.server.finished).to.equal(true);
+  });
+});
+
+describe('engine deadlines for a peer that stalls', () => {
+  const t = { prefaceMs: 1000, settingsAckMs: 2000, idleMs: 5000, shutdownPingMs: 3000, sendStallMs: 4000 };
+
+  it('§6.8 idle: frames that open no stream do not keep the connection alive', () => {
+    const p = new Pair({ timeouts: t }, { timeouts: t });
+    p.pump();
+    for (let now = 1000; now < 5000; now += 1000) {
+      p.client.ping();
+      p.client.receive(p.server.takeOutputBytes(), now);
+      p.server.receive(p.client.takeOutputBytes(), now);
+    }
+    expect(p.server.nextDeadline, 'still from the start').to.equal(5000);
+    p.server.tick(5000);
+    expect(goaway(p.server.takeOutputBytes())).to.deep.include({ lastStreamId: 0x7fffffff, errorCode: 0 });
+  });
+
+  it('§6.8 a graceful shutdown whose PING is never answered sends its final GOAWAY after shutdownPingMs', () => {
+    const p = new Pair({ timeouts: t }, { timeouts: t });
+    p.client.request(GET('/'), { endStream: true });
+    p.pump();
+    p.server.shutdown(); // at time 0; the client never answers from now on
+    const first = decodeFrames(p.server.takeOutputBytes());
+    expect(first.map((f) => f.type)).to.deep.equal(['GOAWAY', 'PING']);
+    expect(p.server.nextDeadline).to.equal(3000);
+    p.server.tick(2999);
+    expect(p.server.takeOutput()).to.deep.equal([]);
+    p.server.tick(3000);
+    expect(goaway(p.server.takeOutputBytes())).to.deep.include({ lastStreamId: 1, errorCode: 0 });
+    p.server.respond(1, [{ name: ':status', value: '204' }], { endStream: true });
+    expect(p.server.finished, 'its last stream done, the connection can close').to.equal(true);
+  });
+
+  it('§6.9 DATA waiting on windows the peer keeps shut: GOAWAY ENHANCE_YOUR_CALM after sendStallMs', () => {
+    const p = new Pair({ timeouts: t, settings: { initialWindowSize: 0 } }, { timeouts: t });
+    p.client.request(GET('/'), { endStream: true });
+    p.pump();
+    p.server.respond(1, [{ name: ':status', value: '200' }]);
+    p.server.sendData(1, new Uint8Array(100), { endStream: true });
+    p.pump();
+    expect(p.server.held().data).to.equal(100);
+    expect(p.server.nextDeadline, 'stalled since time 0').to.equal(4000);
+    p.server.tick(4000);
+    const g = goaway(p.server.takeOutputBytes())!;
+    expect(errorCodeName(g.errorCode)).to.equal('ENHANCE_YOUR_CALM');
+    expect(Buffer.from(g.debugData).toString()).to.match(/no flow-control window for 4000 ms with 100 octets/);
+  });
+
+  it('§6.9 a window opened an octet at a time is progress: no stall while DATA goes', () => {
+    const p = new Pair({ timeouts: t, settings: { initialWindowSize: 0 } }, { timeouts: t });
+    p.client.request(GET('/'), { endStream: true });
+    p.pump();
+    p.server.respond(1, [{ name: ':status', value: '200' }]);
+    p.server.sendData(1, new Uint8Array(10), { endStream: true });
+    p.pump();
+    const update = encodeFrame({ type: 'WINDOW_UPDATE', streamId: 1, windowSizeIncrement: 1 });
+    for (let now = 3000; now <= 30_000; now += 3000) {
+      p.server.receive(update, now);
+      p.server.tick(now);
+      p.server.takeOutput();
+      expect(p.server.closedBy, `at ${now}`).to.equal(undefined);
+      if (now < 30_000) expect(p.server.nextDeadline).to.equal(now + 4000);
+    }
+    expect(p.server.streamState(1)).to.equal('closed');
+    expect(p.server.held().data).to.equal(0);
+    expect(p.server.nextDeadline, 'nothing waits: only the idle deadline').to.equal(30_000 + 5000);
   });
 });

@@ -109,7 +109,7 @@ describe('frame decoder', () => {
     expect(whole.data.buffer).to.equal(wire.buffer);
     d.push(wire.subarray(0, 50));
     expect(d.next()).to.equal(null);
-    expect(d.bufferedBytes).to.equal(50);
+    expect(d.bufferedBytes, 'the header, and a block of its own for the whole payload, not the chunk').to.equal(9 + 100);
     d.push(wire.subarray(50));
     const split = d.next() as Extract<Frame, { type: 'DATA' }>;
     expect(split.data.buffer).to.not.equal(wire.buffer);

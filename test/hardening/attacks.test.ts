@@ -51,7 +51,7 @@ async function withServer<T>(options: ServerOptions, body: (server: H2Server, po
 async function attack(options: ServerOptions, run: (peer: RawSocketPeer) => Promise<void>, waitMs = 5000): Promise<AttackReport> {
   return withServer(options, async (server, port) => {
     let maxBufferedBytes = 0;
-    const sampler = setInterval(() => (maxBufferedBytes = Math.max(maxBufferedBytes, server.bufferedBytes)), 2);
+    const sampler = setInterval(() => (maxBufferedBytes = Math.max(maxBufferedBytes, server.heldBytes)), 2);
     let polite = true;
     let wellBehavedServed = 0;
     const politeLoop = (async () => {
@@ -221,7 +221,7 @@ describe('hardening: HTTP/2 denial-of-service attacks (raw frames over 127.0.0.1
       for (let i = 0; i < 50; i++) {
         peer.write({ type: 'WINDOW_UPDATE', streamId: 1, windowSizeIncrement: 1 });
         await tick();
-        maxBuffered = Math.max(maxBuffered, server.bufferedBytes);
+        maxBuffered = Math.max(maxBuffered, server.heldBytes);
       }
       await new Promise((r) => setTimeout(r, 50));
       const data = peer.frames.filter((f): f is Frame & { type: 'DATA' } => f.type === 'DATA');
@@ -254,7 +254,7 @@ describe('hardening: HTTP/2 denial-of-service attacks (raw frames over 127.0.0.1
       while (server.connections > 0 && performance.now() - start < 10000) await new Promise((r) => setTimeout(r, 50));
       expect(server.connections, 'the stalled connection was destroyed').to.equal(0);
       expect(performance.now() - start).to.be.below(5000);
-      expect(server.bufferedBytes).to.equal(0);
+      expect(server.heldBytes).to.equal(0);
       peer.close();
     } finally {
       await new Promise<void>((r) => server.close(r));
