@@ -3,7 +3,9 @@
 // protoMajor 1 and no push: the seed's `r.ProtoMajor < 2` branch.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { HeaderField } from '../hpack/header-list.js';
+import type { ConnectionWatch } from './connection-table.js';
 import { PushRejectedError, type Handler, type PushHandle, type Request, type Response } from './handler-api.js';
 import { headerValue, type HeaderValue } from './header-fields.js';
 import { runHandler } from './run-handler.js';
@@ -65,9 +67,16 @@ class Http1Request implements Request {
 class Http1Response implements Response {
   readonly #res: ServerResponse;
   readonly #trailers: Record<string, string> = {};
+  readonly #watch: ConnectionWatch | undefined;
 
-  constructor(res: ServerResponse) {
+  constructor(res: ServerResponse, watch: ConnectionWatch | undefined) {
     this.#res = res;
+    this.#watch = watch;
+  }
+
+  /** Writes that do not drain are watched: a client that does not read is cut after writeStallMs. */
+  #written(): void {
+    if (this.#res.writableNeedDrain) this.#watch?.blocked();
   }
 
   get statusCode(): number {
@@ -112,7 +121,9 @@ class Http1Response implements Response {
   }
 
   write(chunk: string | Uint8Array): boolean {
-    return this.#res.write(chunk);
+    const ok = this.#res.write(chunk);
+    this.#written();
+    return ok;
   }
 
   drained(): Promise<void> {
@@ -131,6 +142,7 @@ class Http1Response implements Response {
     if (Object.keys(this.#trailers).length > 0) this.#res.addTrailers(this.#trailers);
     if (chunk === undefined) this.#res.end();
     else this.#res.end(chunk);
+    this.#written();
   }
 
   setTrailer(name: string, value: string): this {
@@ -162,10 +174,37 @@ class Http1Response implements Response {
   }
 }
 
-/** A node:http server (never listening) that serves HTTP/1.1 connections handed to it. */
-export function createHttp1Fallback(handler: Handler, onError: (error: unknown, req: Request) => void, secure: boolean): Server {
+/**
+ * A node:http server (never listening) that serves HTTP/1.1 connections
+ * handed to it. node:http's own header and request timeouts run only in a
+ * listening server, so the phases of each request are reported to the
+ * connection's watch, which holds their deadlines: the rest of the request
+ * within http1RequestMs of its head, then the next head within http1HeadMs
+ * of the end of the response.
+ */
+export function createHttp1Fallback(
+  handler: Handler,
+  onError: (error: unknown, req: Request) => void,
+  secure: boolean,
+  watchOf: (socket: Duplex) => ConnectionWatch | undefined,
+): Server {
+  const current = new WeakMap<Duplex, IncomingMessage>(); // the request being served on each connection
   return createServer((message, res) => {
+    const socket = message.socket;
+    const watch = watchOf(socket);
+    if (watch) {
+      current.set(socket, message);
+      watch.enter('http1_request', () => {
+        if (!message.complete) return true; // the body did not arrive in time: cut
+        watch.enter(res.writableFinished ? 'http1_head' : 'http1_busy');
+        return false;
+      });
+      res.once('finish', () => {
+        // Unless the next request has already begun (pipelining), wait for its head.
+        if (current.get(socket) === message && message.complete) watch.enter('http1_head');
+      });
+    }
     const req = new Http1Request(message, secure);
-    runHandler(handler, req, new Http1Response(res), { error: (e) => onError(e, req), abort: () => res.destroy() });
+    runHandler(handler, req, new Http1Response(res, watch), { error: (e) => onError(e, req), abort: () => res.destroy() });
   });
 }

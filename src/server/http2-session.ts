@@ -15,6 +15,7 @@ import { Http2Request, type BodySource } from './http2-request.js';
 import { Http2Response, type ResponsePort } from './http2-response.js';
 import type { PromisedRequest } from './push-request.js';
 import type { Tracer } from '../trace.js';
+import type { ConnectionWatch } from './connection-table.js';
 
 export interface SessionOptions {
   settings?: Partial<Settings>;
@@ -22,8 +23,8 @@ export interface SessionOptions {
   timeouts?: Partial<EndpointTimeouts>;
   /** Over TLS (https) or cleartext (h2c). */
   secure: boolean;
-  /** Destroy the connection when writes make no progress this long. */
-  writeStallMs: number;
+  /** The server's watch on the socket: stalled writes, and the linger after we close. */
+  watch: ConnectionWatch;
 }
 
 export interface SessionHost {
@@ -71,15 +72,14 @@ export class Http2Session implements ResponsePort, BodySource {
   #flushScheduled = false;
   #timer: NodeJS.Timeout | undefined;
   #armedFor: number | undefined;
-  #stallTimer: NodeJS.Timeout | undefined;
-  readonly #writeStallMs: number;
+  readonly #watch: ConnectionWatch;
   #ended = false;
 
   constructor(socket: Duplex, host: SessionHost, options: SessionOptions, id: number) {
     this.id = id;
     this.#socket = socket;
     this.#host = host;
-    this.#writeStallMs = options.writeStallMs;
+    this.#watch = options.watch;
     const tracer = host.tracer;
     tracer?.open(id, options.secure ? 'h2 (TLS)' : 'h2c (cleartext)');
     this.endpoint = new Http2Endpoint({
@@ -87,17 +87,13 @@ export class Http2Session implements ResponsePort, BodySource {
       settings: options.settings,
       limits: options.limits,
       timeouts: options.timeouts,
-      now: now(),
+      now: options.watch.acceptedAt,
       onFrame: tracer && ((dir, frame) => tracer.frame(id, dir, frame)),
       onStreamState: tracer && ((stream, from, to) => tracer.state(id, stream, from, to)),
       onFields: tracer && ((dir, stream, fields) => tracer.fields(id, dir, stream, fields)),
     });
     socket.on('data', (chunk: Buffer) => this.#dispatch(this.endpoint.receive(chunk, now())));
-    socket.on('drain', () => {
-      clearTimeout(this.#stallTimer);
-      this.#stallTimer = undefined;
-      this.flush();
-    });
+    socket.on('drain', () => this.flush());
     const teardown = () => this.#teardown();
     socket.on('error', teardown);
     socket.on('close', teardown);
@@ -137,12 +133,8 @@ export class Http2Session implements ResponsePort, BodySource {
     this.#flushScheduled = false;
     if (this.#ended || this.#socket.destroyed) return;
     if (this.#socket.writableNeedDrain) {
-      // 'drain' calls again; a peer that never reads is cut off (CVE-2019-9517).
-      this.#stallTimer ??= setTimeout(() => {
-        this.#host.tracer?.note(this.id, `writes stalled for ${this.#writeStallMs} ms: closing`);
-        this.#socket.destroy();
-        this.#teardown();
-      }, this.#writeStallMs).unref();
+      // 'drain' calls again; a peer that never reads is cut off after writeStallMs (CVE-2019-9517).
+      this.#watch.blocked();
       return;
     }
     // Small frames come as one buffer; a large body as a part of its own (see outbound.ts).
@@ -156,6 +148,7 @@ export class Http2Session implements ResponsePort, BodySource {
     this.#dispatch(this.endpoint.takeEvents(), false);
     if (this.endpoint.finished) {
       this.#socket.end();
+      this.#watch.ending(); // the client closes its side on our GOAWAY, or is cut after lingerMs
       this.#teardown();
       return;
     }
@@ -300,7 +293,6 @@ export class Http2Session implements ResponsePort, BodySource {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#timer);
-    clearTimeout(this.#stallTimer);
     for (const [id, ex] of this.#exchanges) {
       ex.req.abort(new Error('the connection closed'));
       ex.res.markClosed();

@@ -11,6 +11,15 @@ import type { EndpointLimits, EndpointTimeouts } from '../connection/endpoint.js
 import type { Settings } from '../connection/settings.js';
 import { CLIENT_PREFACE } from '../frames/constants.js';
 import { Tracer, type TraceRecord } from '../trace.js';
+import {
+  type ConnectionPhase,
+  ConnectionTable,
+  type ConnectionTimeouts,
+  type ConnectionWatch,
+  DEFAULT_CONNECTION_TIMEOUTS,
+  defaultMaxConnections,
+  type DroppedConnection,
+} from './connection-table.js';
 import type { Handler, Request } from './handler-api.js';
 import { createHttp1Fallback } from './http1-fallback.js';
 import { Http2Session, type SessionHost } from './http2-session.js';
@@ -23,10 +32,18 @@ export interface ServerOptions {
   /** HTTP/2 settings we advertise (RFC 9113 §6.5.2). */
   settings?: Partial<Settings>;
   limits?: Partial<EndpointLimits>;
-  timeouts?: Partial<EndpointTimeouts>;
+  /** Deadlines, in ms: the engine's for each HTTP/2 phase, the server's for each phase before and around it (README: limits). */
+  timeouts?: Partial<EndpointTimeouts & ConnectionTimeouts>;
+  /**
+   * Connections at once, all protocols. At the limit, a new connection takes
+   * the place of the oldest one still waiting to be served (TLS handshake,
+   * undecided cleartext, HTTP/1.1 waiting for a request head); with none
+   * waiting, it is refused. Default: 90% of the open-file limit, at most 10,000.
+   */
+  maxConnections?: number;
   /** How long close() waits for streams in flight before destroying connections. Default 5,000 ms. */
   closeTimeoutMs?: number;
-  /** A connection whose writes make no progress this long (a peer that does not read) is destroyed. Default 30,000 ms. */
+  /** Same as timeouts.writeStallMs (which wins when both are given). */
   writeStallMs?: number;
   /** Print every frame (true: to stderr), or hand each trace record to a function. The 'trace' event fires either way. */
   trace?: boolean | ((record: TraceRecord) => void);
@@ -37,6 +54,8 @@ export interface H2ServerEvents {
   handlerError: [error: unknown, req: Request];
   /** Every frame in and out, and stream state changes (when tracing is on). */
   trace: [record: TraceRecord];
+  /** The server cut a connection itself: a deadline passed, writes stalled, or maxConnections. */
+  dropped: [info: DroppedConnection];
   listening: [];
   close: [];
 }
@@ -49,7 +68,9 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
   readonly #listener: NetServer;
   readonly #http1: HttpServer | undefined;
   readonly #sessions = new Set<Http2Session>();
-  readonly #h2Sockets = new Set<Duplex>();
+  readonly #connections: ConnectionTable;
+  /** TLS connections in their handshake, by peer address: the raw socket, until the TLS socket over it is ready. */
+  readonly #handshaking = new Map<string, Duplex>();
   readonly #host: SessionHost;
   #nextId = 1;
   #closing = false;
@@ -60,7 +81,14 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     this.#handler = handler;
     const secure = options.tls !== undefined;
     const onError = (error: unknown, req: Request) => this.#handlerError(error, req);
-    this.#http1 = options.allowHTTP1 === false ? undefined : createHttp1Fallback(handler, onError, secure);
+    const timeouts: ConnectionTimeouts = {
+      ...DEFAULT_CONNECTION_TIMEOUTS,
+      ...(options.writeStallMs !== undefined ? { writeStallMs: options.writeStallMs } : {}),
+      ...pick(options.timeouts, DEFAULT_CONNECTION_TIMEOUTS),
+    };
+    this.#connections = new ConnectionTable(options.maxConnections ?? defaultMaxConnections(), timeouts, (info) => this.#dropped(info));
+    this.#http1 =
+      options.allowHTTP1 === false ? undefined : createHttp1Fallback(handler, onError, secure, (socket) => this.#connections.watchOf(socket));
     const traceOption = options.trace;
     const tracer =
       traceOption === undefined || traceOption === false
@@ -77,12 +105,39 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
       sessionClosed: (s) => this.#sessions.delete(s),
     };
     if (options.tls) {
-      this.#listener = createTlsServer({ key: options.tls.key, cert: options.tls.cert, ALPNProtocols: this.#http1 ? ['h2', 'http/1.1'] : ['h2'] }, (socket) =>
-        this.#accept(socket, true),
+      const tlsServer = createTlsServer(
+        {
+          key: options.tls.key,
+          cert: options.tls.cert,
+          ALPNProtocols: this.#http1 ? ['h2', 'http/1.1'] : ['h2'],
+          // Ours (handshakeMs, from accept) cuts first; Node's own is the backstop.
+          handshakeTimeout: timeouts.handshakeMs + 1000,
+        },
+        (socket) => this.#secured(socket),
       );
+      tlsServer.on('connection', (raw: Socket) => {
+        if (!this.#connections.admit(raw, 'tls_handshake')) return;
+        const key = peerKey(raw);
+        this.#handshaking.set(key, raw);
+        raw.once('close', () => {
+          if (this.#handshaking.get(key) === raw) this.#handshaking.delete(key);
+        });
+      });
+      // A failed or timed-out handshake: Node only reports it; the socket would stay.
+      tlsServer.on('tlsClientError', (_error, socket) => {
+        const raw = this.#handshaking.get(peerKey(socket));
+        const watch = raw && this.#connections.watchOf(raw);
+        if (watch) this.#connections.drop(watch, 'tls_error');
+        socket.destroy();
+      });
+      this.#listener = tlsServer;
     } else {
       this.#listener = createNetServer((socket) => this.handleConnection(socket));
     }
+  }
+
+  #dropped(info: DroppedConnection): void {
+    this.emit('dropped', info);
   }
 
   get handler(): Handler {
@@ -113,6 +168,16 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     return this.#sessions.size;
   }
 
+  /** Every connection open now, all protocols and phases (what maxConnections counts). */
+  get openConnections(): number {
+    return this.#connections.size;
+  }
+
+  /** Connections open now in each phase: tls_handshake, protocol, http1_head, http1_request, http1_busy, h2, closing. */
+  connectionPhases(): Partial<Record<ConnectionPhase, number>> {
+    return this.#connections.phases();
+  }
+
   /**
    * Octets the HTTP/2 connections hold for their peers right now: the sum
    * of each engine's heldBytes() (undecoded input, open field blocks, the
@@ -128,10 +193,18 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
   /**
    * Serve a connection accepted elsewhere: a TLS socket (ALPN decides), a
    * TCP socket or any duplex carrying cleartext (the first octets decide:
-   * the HTTP/2 preface means h2c, anything else HTTP/1.1).
+   * the HTTP/2 preface means h2c, anything else HTTP/1.1). It counts against
+   * maxConnections and has the same deadlines as the server's own.
    */
   handleConnection(socket: Duplex): void {
-    if ((socket as TLSSocket).encrypted) return this.#accept(socket as TLSSocket, true);
+    if ((socket as TLSSocket).encrypted) {
+      const watch = this.#connections.admit(socket, 'protocol');
+      if (watch) this.#byAlpn(socket as TLSSocket, watch);
+      return;
+    }
+    const watch = this.#connections.admit(socket, 'protocol');
+    if (!watch) return;
+    let pending: Buffer | undefined;
     const onData = (chunk: Buffer) => {
       pending = pending ? Buffer.concat([pending, chunk]) : chunk;
       const n = Math.min(pending.length, PREFACE.length);
@@ -140,58 +213,61 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
       socket.off('data', onData);
       socket.pause();
       socket.unshift(pending);
-      if (isH2) this.#startH2(socket, false);
-      else this.#startHttp1(socket);
+      if (isH2) this.#startH2(socket, false, watch);
+      else this.#startHttp1(socket, watch);
       socket.resume();
     };
-    let pending: Buffer | undefined;
     socket.on('data', onData);
   }
 
-  #accept(socket: TLSSocket, secure: boolean): void {
-    if (socket.alpnProtocol === 'h2') this.#startH2(socket, secure);
-    else this.#startHttp1(socket);
+  /** A TLS handshake completed on one of our own connections. */
+  #secured(socket: TLSSocket): void {
+    const key = peerKey(socket);
+    const raw = this.#handshaking.get(key);
+    this.#handshaking.delete(key);
+    const watch = raw ? this.#connections.adopt(raw, socket) : this.#connections.admit(socket, 'protocol');
+    if (watch) this.#byAlpn(socket, watch);
+    else socket.destroy();
   }
 
-  #startH2(socket: Duplex, secure: boolean): void {
+  #byAlpn(socket: TLSSocket, watch: ConnectionWatch): void {
+    if (socket.alpnProtocol === 'h2') this.#startH2(socket, true, watch);
+    else this.#startHttp1(socket, watch);
+  }
+
+  #startH2(socket: Duplex, secure: boolean, watch: ConnectionWatch): void {
     if (this.#closing) {
       socket.destroy();
       return;
     }
+    watch.enter('h2');
     if ('setNoDelay' in socket) (socket as Socket).setNoDelay(true);
     const o = this.#options;
-    const session = new Http2Session(
-      socket,
-      this.#host,
-      { settings: o.settings, limits: o.limits, timeouts: o.timeouts, writeStallMs: o.writeStallMs ?? 30_000, secure },
-      this.#nextId++,
-    );
+    // The engine's deadlines count from the accept: a preface sent slowly while undecided has used its time.
+    const session = new Http2Session(socket, this.#host, { settings: o.settings, limits: o.limits, timeouts: o.timeouts, secure, watch }, this.#nextId++);
     this.#sessions.add(session);
-    this.#h2Sockets.add(socket);
-    socket.once('close', () => this.#h2Sockets.delete(socket));
   }
 
-  #startHttp1(socket: Duplex): void {
+  #startHttp1(socket: Duplex, watch: ConnectionWatch): void {
     if (!this.#http1 || this.#closing) {
       socket.destroy();
       return;
     }
+    watch.enter('http1_head');
     this.#http1.emit('connection', socket);
   }
 
   /**
    * Graceful close: stop accepting, GOAWAY every HTTP/2 connection and let
-   * streams in flight finish; after closeTimeoutMs, destroy what is left.
-   * 'close' fires when every connection has ended.
+   * streams in flight finish, close connections that are not being served;
+   * after closeTimeoutMs, destroy what is left. 'close' fires when every
+   * connection has ended.
    */
   close(callback?: () => void): this {
     if (callback) this.once('close', callback);
     if (this.#closing) return this;
     this.#closing = true;
-    const deadline = setTimeout(() => {
-      for (const socket of this.#h2Sockets) socket.destroy();
-      this.#http1?.closeAllConnections();
-    }, this.#options.closeTimeoutMs ?? 5000);
+    const deadline = setTimeout(() => this.#connections.destroyAll(), this.#options.closeTimeoutMs ?? 5000);
     deadline.unref();
     const closed = () => {
       clearTimeout(deadline);
@@ -199,10 +275,27 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     };
     if (this.#listener.listening) this.#listener.close(closed);
     else setImmediate(closed);
-    this.#http1?.closeIdleConnections();
+    this.#connections.destroyWaiting();
     for (const s of this.#sessions) s.shutdown();
     return this;
   }
+}
+
+/** A connection's peer address and port: the same on a raw socket and the TLS socket over it. */
+function peerKey(socket: Duplex): string {
+  const s = socket as Socket;
+  return `${s.remoteAddress}|${s.remotePort}`;
+}
+
+/** The keys of `defaults` that `options` sets. */
+function pick<T extends object>(options: object | undefined, defaults: T): Partial<T> {
+  const out: Partial<T> = {};
+  if (!options) return out;
+  for (const key of Object.keys(defaults) as Array<keyof T>) {
+    const v = (options as Partial<T>)[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
 }
 
 /** An HTTP/2 server with push; see ServerOptions. */

@@ -44,9 +44,10 @@ export class RawSocketPeer {
     );
   }
 
-  static connect(port: number): Promise<RawSocketPeer> {
+  /** `allowHalfOpen`: keep our side open after the server closes its own (a peer that never closes). */
+  static connect(port: number, { allowHalfOpen = false } = {}): Promise<RawSocketPeer> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new RawSocketPeer(socket)));
+      const socket = connect({ port, host: '127.0.0.1', allowHalfOpen }, () => resolve(new RawSocketPeer(socket)));
       socket.once('error', reject);
     });
   }
