@@ -1,5 +1,5 @@
 # h2wire — see README.md. `make test` is what CI runs.
-.PHONY: all install build test demo bench docs clean
+.PHONY: all install build test fuzz demo bench docs clean
 
 NPM ?= npm
 
@@ -17,6 +17,12 @@ build: node_modules/.package-lock.json
 
 test: build
 	node_modules/.bin/mocha
+
+# The robustness properties at length: the adversary against the budget and
+# the deadlines (200,000 runs), the engine under hostile input (20,000 runs).
+fuzz: build
+	H2WIRE_ADVERSARY_RUNS=$${H2WIRE_ADVERSARY_RUNS:-200000} H2WIRE_PROPERTY_RUNS=$${H2WIRE_PROPERTY_RUNS:-20000} H2WIRE_ADVERSARY_STATS=1 \
+	  node_modules/.bin/mocha --no-config --reporter dot --timeout 0 build/test/connection/adversary.test.js build/test/connection/hostile-input.test.js
 
 # The seed page on https://localhost:8443/ with the frame trace; Ctrl-C stops it.
 demo: build

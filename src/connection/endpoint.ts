@@ -65,11 +65,13 @@ export interface EndpointLimits extends AbuseLimits {
 }
 
 /**
- * What a connection holds, in octets, by kind. All but `data` are held for
- * the peer and count against limits.maxHeldBytes; `data` is what the
- * application queued to send (its own buffers, uncopied), waiting for the
- * peer's flow-control windows: the application's back-pressure bounds it,
- * and timeouts.sendStallMs how long a peer can keep it waiting.
+ * What a connection holds, in octets, by kind. All but `outgoing` are held
+ * for the peer and count against limits.maxHeldBytes. `outgoing` is what
+ * the application sends (its header blocks, and DATA in its own buffers,
+ * uncopied), waiting for the peer's flow-control windows or for the output
+ * to be taken: the application's back-pressure bounds it, and
+ * timeouts.sendStallMs (and the server's writeStallMs) how long a peer can
+ * keep it waiting.
  */
 export interface Holdings {
   /** Received octets not yet decoded: at most one partial frame between receive() calls. */
@@ -80,10 +82,10 @@ export interface Holdings {
   fields: number;
   /** DATA received and not yet read with readBody(): at most the receive windows granted (§6.9). */
   body: number;
-  /** Frames queued and not yet taken with takeOutput(): control frames, header blocks. */
-  output: number;
-  /** DATA the application queued, waiting for the peer's windows. Not counted against maxHeldBytes. */
-  data: number;
+  /** Control frames queued and not yet taken with takeOutput(): the ACKs, resets and window updates we owe the peer, GOAWAY. */
+  control: number;
+  /** What the application sends, queued: not counted against maxHeldBytes. */
+  outgoing: number;
 }
 
 export interface EndpointOptions {
@@ -239,7 +241,7 @@ export class Http2Endpoint {
   #now: number;
   /** Since when no stream has been open (undefined while one is): the idle deadline counts from it. */
   #idleSince: number | undefined;
-  /** Since when DATA has waited with none sent, the peer's windows shut (undefined while DATA flows). */
+  /** While DATA waits on the peer's windows: when the last DATA went (or the wait began). */
   #stalledSince: number | undefined;
   /** When shutdown() sent its GOAWAY and PING (undefined before, and once the PING came back). */
   #shutdownPingAt: number | undefined;
@@ -312,21 +314,22 @@ export class Http2Endpoint {
 
   /** What this connection holds now, by kind (see Holdings). */
   held(): Holdings {
-    let data = 0;
-    for (const s of this.#ready) data += s.queuedBytes;
+    let queued = 0;
+    for (const s of this.#ready) queued += s.queuedBytes;
+    const control = this.#out.controlBytes;
     return {
       input: this.#decoder.bufferedBytes,
       fieldBlock: this.#blocks.bufferedBytes,
       fields: this.#fieldBytes,
       body: this.#bodyBytes,
-      output: this.#out.bytes,
-      data,
+      control,
+      outgoing: this.#out.bytes - control + queued,
     };
   }
 
-  /** Octets held for the peer: every kind in held() but the application's queued DATA. Bounded by limits.maxHeldBytes. */
+  /** Octets held for the peer: every kind in held() but what the application sends. Bounded by limits.maxHeldBytes. */
   heldBytes(): number {
-    return this.#decoder.bufferedBytes + this.#blocks.bufferedBytes + this.#fieldBytes + this.#bodyBytes + this.#out.bytes;
+    return this.#decoder.bufferedBytes + this.#blocks.bufferedBytes + this.#fieldBytes + this.#bodyBytes + this.#out.controlBytes;
   }
 
   /** The stream's and connection's send windows (what DATA may be sent now). */
@@ -1235,7 +1238,7 @@ export class Http2Endpoint {
     } else if (this.#blocks.openStream !== undefined && now - this.#blockOpenedAt >= t.headerBlockMs) {
       this.#closeWith(new ConnectionError('ENHANCE_YOUR_CALM', `field block on stream ${this.#blocks.openStream} not completed within ${t.headerBlockMs} ms (RFC 9113 §6.10)`));
     } else if (this.#stalledSince !== undefined && now - this.#stalledSince >= t.sendStallMs) {
-      const waiting = this.held().data;
+      const waiting = this.held().outgoing;
       this.#closeWith(new ConnectionError('ENHANCE_YOUR_CALM', `no flow-control window for ${t.sendStallMs} ms with ${waiting} octets of DATA waiting (RFC 9113 §6.9)`));
     } else if (this.#shutdownPingAt !== undefined && now - this.#shutdownPingAt >= t.shutdownPingMs) {
       this.#finalGoaway(); // §6.8: the PING was to learn which streams may still arrive; no answer, no more waiting
@@ -1315,7 +1318,8 @@ export class Http2Endpoint {
         progress = sent = true;
       }
     }
-    // What is left waits for the peer's windows: the send-stall deadline runs from the first time nothing could go.
-    this.#stalledSince = this.#ready.size === 0 || sent ? undefined : (this.#stalledSince ?? this.#now);
+    // What is left waits for the peer's windows: the send-stall deadline runs from the last DATA that could go.
+    if (this.#ready.size === 0) this.#stalledSince = undefined;
+    else if (sent || this.#stalledSince === undefined) this.#stalledSince = this.#now;
   }
 }

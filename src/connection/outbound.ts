@@ -31,6 +31,8 @@ export class OutboundQueue {
   /** Raw octets to send before any frame (the client preface, §3.4). */
   #preface: Uint8Array | undefined;
   #bytes = 0;
+  /** Octets of those that carry messages (HEADERS, PUSH_PROMISE, CONTINUATION, DATA): what the application sends. */
+  #messageBytes = 0;
   /** Octets of the batch buffer take() will fill: all of each frame but the bodies that go apart. */
   #batchBytes = 0;
 
@@ -52,6 +54,11 @@ export class OutboundQueue {
   /** Octets waiting to be taken. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Octets of control frames waiting: SETTINGS, PING, RST_STREAM, WINDOW_UPDATE, GOAWAY (and a client's preface). */
+  get controlBytes(): number {
+    return this.#bytes - this.#messageBytes;
   }
 
   /** Frames waiting to be taken. */
@@ -91,6 +98,7 @@ export class OutboundQueue {
     this.#frames.push(frame);
     this.#lengths.push(length);
     this.#bytes += FRAME_HEADER_LENGTH + length;
+    if (carriesMessage(frame)) this.#messageBytes += FRAME_HEADER_LENGTH + length;
     this.#batchBytes += batchBytes;
     if (isApart) this.#apart++;
   }
@@ -141,10 +149,13 @@ export class OutboundQueue {
     }
     this.#apart = 0;
     this.#preface = undefined;
-    this.#bytes = this.#batchBytes = 0;
+    this.#bytes = this.#batchBytes = this.#messageBytes = 0;
     return parts;
   }
 }
+
+const carriesMessage = (frame: Frame): boolean =>
+  frame.type === 'DATA' || frame.type === 'HEADERS' || frame.type === 'PUSH_PROMISE' || frame.type === 'CONTINUATION';
 
 /** A body written as its own part rather than copied into the batch. */
 function apart(frame: Frame, length: number): boolean {

@@ -98,7 +98,7 @@ describe('engine deadlines for a peer that stalls', () => {
     p.server.respond(1, [{ name: ':status', value: '200' }]);
     p.server.sendData(1, new Uint8Array(100), { endStream: true });
     p.pump();
-    expect(p.server.held().data).to.equal(100);
+    expect(p.server.held().outgoing).to.equal(100);
     expect(p.server.nextDeadline, 'stalled since time 0').to.equal(4000);
     p.server.tick(4000);
     const g = goaway(p.server.takeOutputBytes())!;
@@ -122,7 +122,7 @@ describe('engine deadlines for a peer that stalls', () => {
       if (now < 30_000) expect(p.server.nextDeadline).to.equal(now + 4000);
     }
     expect(p.server.streamState(1)).to.equal('closed');
-    expect(p.server.held().data).to.equal(0);
+    expect(p.server.held().outgoing).to.equal(0);
     expect(p.server.nextDeadline, 'nothing waits: only the idle deadline').to.equal(30_000 + 5000);
   });
 });
