@@ -960,7 +960,7 @@ export class Http2Endpoint {
 
   /** Drop a closed stream's record; a body not read yet stays readable (and counted) without it. */
   #forget(id: number): void {
-    const body = this.#streams.get(id)?.body;
+    const body = this.#bodyBytes > 0 ? this.#streams.get(id)?.body : undefined;
     if (body) (this.#orphanBodies ??= new Map()).set(id, body);
     this.#streams.delete(id);
   }
