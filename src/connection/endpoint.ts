@@ -675,11 +675,15 @@ export class Http2Endpoint {
     if (flowLength > length) this.#credit(stream, flowLength - length);
     stream.receivedLength += length;
     this.#checkLength(stream, frame.endStream);
+    let held = 0;
     if (length > 0) {
-      if (stream.discarding) this.#credit(stream, length);
-      else this.#bodyBytes += (stream.body ??= new OctetBuffer()).append(frame.data);
+      if (stream.discarding) this.#credit(stream, length); // nobody will read it (stopReading)
+      else {
+        this.#bodyBytes += (stream.body ??= new OctetBuffer()).append(frame.data);
+        held = length;
+      }
     }
-    if (length > 0 || frame.endStream) this.#events.push({ type: 'data', streamId: id, length, endStream: frame.endStream });
+    if (held > 0 || frame.endStream) this.#events.push({ type: 'data', streamId: id, length: held, endStream: frame.endStream });
     if (frame.endStream) this.#receiveEnd(stream);
   }
 
