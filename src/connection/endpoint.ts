@@ -708,12 +708,7 @@ export class Http2Endpoint {
    */
   readBody(streamId: number): Uint8Array {
     const stream = this.#streams.get(streamId);
-    const body = stream ? stream.body : this.#orphanBodies?.get(streamId);
-    if (!body) return NO_OCTETS;
-    if (stream) stream.body = undefined;
-    else this.#orphanBodies!.delete(streamId);
-    this.#bodyBytes -= body.allocated;
-    const octets = body.take();
+    const octets = this.#takeBody(stream, streamId);
     this.#credit(stream, octets.length);
     return octets;
   }
@@ -732,7 +727,7 @@ export class Http2Endpoint {
    */
   stopReading(streamId: number): void {
     const stream = this.#streams.get(streamId);
-    this.#dropBody(stream, streamId);
+    this.#credit(stream, this.#takeBody(stream, streamId).length);
     if (!stream || this.#closedBy || isClosed(stream.state)) return;
     stream.discarding = true;
     if (this.role === 'client' && stream.state !== 'half_closed_remote') this.resetStream(streamId, ErrorCode.CANCEL);
@@ -744,14 +739,14 @@ export class Http2Endpoint {
     if (stream.discarding && stream.state === 'half_closed_local') this.resetStream(stream.id, ErrorCode.NO_ERROR);
   }
 
-  /** Drop a stream's unread body (it was reset, or will not be read), giving its window back to the connection. */
-  #dropBody(stream: Stream | undefined, streamId: number): void {
+  /** What is held of a stream's body, handed over (and no longer held); empty when nothing is. */
+  #takeBody(stream: Stream | undefined, streamId: number): Uint8Array {
     const body = stream ? stream.body : this.#orphanBodies?.get(streamId);
-    if (!body) return;
+    if (!body) return NO_OCTETS;
     if (stream) stream.body = undefined;
     else this.#orphanBodies!.delete(streamId);
     this.#bodyBytes -= body.allocated;
-    if (!this.#closedBy) this.#creditConnection(body.take().length);
+    return body.take();
   }
 
   /** Give the peer back window for octets we are done with: always the connection's, the stream's while it may still send (§6.9). */
@@ -991,7 +986,8 @@ export class Http2Endpoint {
   /** A stream is being reset: what it queued to send and its unread body are dropped. Returns the DATA octets dropped. */
   #abandon(stream: Stream): number {
     this.#ready.delete(stream);
-    this.#dropBody(stream, stream.id);
+    const unread = this.#takeBody(stream, stream.id).length;
+    if (unread > 0 && !this.#closedBy) this.#creditConnection(unread); // the stream is gone: only the connection's window
     return stream.dropQueue();
   }
 
