@@ -79,6 +79,11 @@ async function demoCommand(args: string[]): Promise<number> {
   const tls = values.h2c ? undefined : loadOrCreateCertificate(values['cert-dir']);
   const server = createServer({ tls, trace: values.trace ? (r) => console.log(r.line) : undefined }, seedHandler);
   server.on('handlerError', (e) => console.error('handler error:', e));
+  // HTTP/2 connections say it in their trace; the others (handshakes, HTTP/1.1, silent sockets) here.
+  if (values.trace)
+    server.on('dropped', (d) => {
+      if (d.connection === undefined) console.log(`(a connection from ${d.remoteAddress ?? '?'} dropped in phase ${d.phase}: ${d.reason}, after ${d.ageMs} ms)`);
+    });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     process.once('uncaughtException', reject);

@@ -61,6 +61,8 @@ export interface DroppedConnection {
   /** How long it had been connected, in milliseconds. */
   ageMs: number;
   remoteAddress: string | undefined;
+  /** The connection's number in the trace, once it speaks HTTP/2. */
+  connection: number | undefined;
 }
 
 const WAITING: ReadonlySet<ConnectionPhase> = new Set(['tls_handshake', 'protocol', 'http1_head']);
@@ -72,6 +74,8 @@ export class ConnectionWatch {
   phase: ConnectionPhase;
   /** The socket served: for TLS, the raw TCP socket until the handshake ends, then the TLS socket over it. */
   socket: Duplex;
+  /** Its number in the trace, once an HTTP/2 session serves it. */
+  connection: number | undefined;
   readonly acceptedAt = now();
   #phaseTimer: NodeJS.Timeout | undefined;
   #stallTimer: NodeJS.Timeout | undefined;
@@ -160,7 +164,7 @@ export class ConnectionTable {
       return known;
     }
     if (this.#entries.size >= this.#maxConnections && !this.#evictOneWaiting()) {
-      this.#onDrop({ reason: 'max_connections', phase: 'accept', ageMs: 0, remoteAddress: remoteAddress(socket) });
+      this.#onDrop({ reason: 'max_connections', phase: 'accept', ageMs: 0, remoteAddress: remoteAddress(socket), connection: undefined });
       socket.destroy();
       return undefined;
     }
@@ -212,7 +216,7 @@ export class ConnectionTable {
   /** Cut a connection for a reason of ours. */
   drop(watch: ConnectionWatch, reason: DropReason): void {
     if (watch.socket.destroyed) return;
-    this.#onDrop({ reason, phase: watch.phase, ageMs: Math.round(now() - watch.acceptedAt), remoteAddress: remoteAddress(watch.socket) });
+    this.#onDrop({ reason, phase: watch.phase, ageMs: Math.round(now() - watch.acceptedAt), remoteAddress: remoteAddress(watch.socket), connection: watch.connection });
     watch.socket.destroy();
   }
 

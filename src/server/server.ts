@@ -86,7 +86,10 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
       ...(options.writeStallMs !== undefined ? { writeStallMs: options.writeStallMs } : {}),
       ...pick(options.timeouts, DEFAULT_CONNECTION_TIMEOUTS),
     };
-    this.#connections = new ConnectionTable(options.maxConnections ?? defaultMaxConnections(), timeouts, (info) => this.#dropped(info));
+    this.#connections = new ConnectionTable(options.maxConnections ?? defaultMaxConnections(), timeouts, (info) => {
+      if (info.connection !== undefined) this.#host.tracer?.note(info.connection, `dropped by the server: ${info.reason} (after ${info.ageMs} ms)`);
+      this.emit('dropped', info);
+    });
     this.#http1 =
       options.allowHTTP1 === false ? undefined : createHttp1Fallback(handler, onError, secure, (socket) => this.#connections.watchOf(socket));
     const traceOption = options.trace;
@@ -134,10 +137,6 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     } else {
       this.#listener = createNetServer((socket) => this.handleConnection(socket));
     }
-  }
-
-  #dropped(info: DroppedConnection): void {
-    this.emit('dropped', info);
   }
 
   get handler(): Handler {
@@ -244,7 +243,8 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     if ('setNoDelay' in socket) (socket as Socket).setNoDelay(true);
     const o = this.#options;
     // The engine's deadlines count from the accept: a preface sent slowly while undecided has used its time.
-    const session = new Http2Session(socket, this.#host, { settings: o.settings, limits: o.limits, timeouts: o.timeouts, secure, watch }, this.#nextId++);
+    watch.connection = this.#nextId++;
+    const session = new Http2Session(socket, this.#host, { settings: o.settings, limits: o.limits, timeouts: o.timeouts, secure, watch }, watch.connection);
     this.#sessions.add(session);
   }
 
