@@ -12,7 +12,11 @@ code { background: #eef; padding: 0 .2em; }
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(protocol: string, pushReport: string): string {
+function page(protocol: string, pushReport: string, pushed: boolean, url: string): string {
+  const how = pushed
+    ? 'This client accepted the push: the stylesheet above reached it on the promised stream, before it asked.'
+    : 'Modern browsers turn push off: they send <code>SETTINGS_ENABLE_PUSH=0</code> in their first SETTINGS frame,\nso the stylesheet above came by an ordinary request.';
+  const insecure = url.startsWith('https:') ? ' --insecure' : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -24,9 +28,8 @@ function page(protocol: string, pushReport: string): string {
 <h1>h2wire server push demo</h1>
 <p>This page was served over <strong>${escape(protocol)}</strong>.</p>
 <p class="pushed">${pushReport}</p>
-<p>Modern browsers turn push off: they send <code>SETTINGS_ENABLE_PUSH=0</code> in their first SETTINGS frame,
-so the stylesheet above came by an ordinary request. To see a push on the wire, run
-<code>h2wire get https://localhost:8443/ --insecure --trace</code>, which accepts pushes.</p>
+<p>${how} To see a push on the wire, run
+<code>h2wire get ${escape(url)}${insecure} --trace</code>, which accepts pushes.</p>
 </body>
 </html>
 `;
@@ -47,6 +50,7 @@ export const seedHandler: Handler = async (req, res) => {
     return;
   }
   let report: string;
+  let pushed = false;
   const refusal = res.pushRefusal; // asking first is cheaper than catching a rejection
   if (req.protoMajor < 2) {
     report = 'HTTP/1.1 has no server push: the stylesheet will be requested normally.';
@@ -54,8 +58,10 @@ export const seedHandler: Handler = async (req, res) => {
     report = `No push on this connection: push rejected (${refusal.reason}): ${escape(refusal.message)}.`;
   } else {
     const handle: PushHandle = await res.push('/style.css');
+    pushed = true;
     report = `The server sent <code>PUSH_PROMISE</code> for <code>/style.css</code> on stream ${req.streamId}, promising stream ${handle.streamId}, before this page's body.`;
   }
+  const protocol = req.protoMajor === 2 ? `HTTP/2 (${req.scheme === 'https' ? 'TLS, ALPN h2' : 'cleartext h2c'})` : 'HTTP/1.1';
   res.setHeader('content-type', 'text/html; charset=utf-8');
-  res.end(page(req.protoMajor === 2 ? `HTTP/2 (${req.scheme === 'https' ? 'TLS, ALPN h2' : 'cleartext h2c'})` : 'HTTP/1.1', report));
+  res.end(page(protocol, report, pushed, `${req.scheme || 'https'}://${req.authority || 'localhost:8443'}/`));
 };

@@ -305,7 +305,31 @@ function writePrefix(frame: Frame, buf: Uint8Array, at: number): void {
   }
 }
 
+/** The field holding each frame type's octets, where it has one. */
+const OCTETS_FIELD: Readonly<Record<Frame['type'], string | undefined>> = {
+  DATA: 'data',
+  HEADERS: 'headerBlock',
+  PRIORITY: undefined,
+  RST_STREAM: undefined,
+  SETTINGS: undefined,
+  PUSH_PROMISE: 'headerBlock',
+  PING: 'data',
+  GOAWAY: 'debugData',
+  WINDOW_UPDATE: undefined,
+  CONTINUATION: 'headerBlock',
+  UNKNOWN: 'payload',
+};
+
+/** A frame object of the wrong shape (a misspelt field, a string for octets) is the caller's mistake: say which. */
+function checkShape(frame: Frame): void {
+  if (!Object.hasOwn(OCTETS_FIELD, frame.type)) throw new FrameEncodeError(`cannot encode a frame of type ${JSON.stringify(frame.type)}: not a frame type`);
+  const field = OCTETS_FIELD[frame.type];
+  if (field && !((frame as unknown as Record<string, unknown>)[field] instanceof Uint8Array)) fail(frame, `its ${field} must be a Uint8Array`);
+  if (frame.type === 'SETTINGS' && !Array.isArray(frame.settings)) fail(frame, 'its settings must be an array of { id, value }');
+}
+
 function prepare(frame: Frame, options: EncodeOptions | undefined): number {
+  checkShape(frame);
   const length = payloadLength(frame);
   checkRepresentable(frame, length);
   if (!options?.allowIllegal) {

@@ -34,12 +34,19 @@ function formatPriority(p: PriorityFields): string {
   return `depends_on=${p.dependsOn} weight=${p.weight} exclusive=${p.exclusive ? 'yes' : 'no'}`;
 }
 
-/** Printable ASCII as a quoted string, anything else as hex, capped at 64 octets. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Printable text (UTF-8, as GOAWAY debug data usually is) as a quoted string, anything else as hex; capped at 64 chars or octets. */
 function formatOpaque(b: Uint8Array): string {
-  const shown = b.subarray(0, 64);
-  const more = b.length > 64 ? `…(+${b.length - 64}B)` : '';
-  const printable = shown.every((c) => c >= 0x20 && c < 0x7f);
-  return (printable ? JSON.stringify(Buffer.from(shown).toString('latin1')) : hex(shown)) + more;
+  let text: string | undefined;
+  try {
+    text = UTF8.decode(b);
+  } catch {
+    text = undefined; // not UTF-8
+  }
+  if (text !== undefined && !CONTROL.test(text)) return JSON.stringify(text.slice(0, 64)) + (text.length > 64 ? `…(+${text.length - 64} chars)` : '');
+  return hex(b.subarray(0, 64)) + (b.length > 64 ? `…(+${b.length - 64}B)` : '');
 }
 
 function details(frame: Frame): string[] {

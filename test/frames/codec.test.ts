@@ -74,6 +74,14 @@ describe('frame encoder', () => {
     });
   }
 
+  it('a frame object of the wrong shape is refused with what is wrong, even with allowIllegal', () => {
+    const misspelt = { type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, block: new Uint8Array(3) } as unknown as Frame;
+    expect(() => encodeFrame(misspelt, { allowIllegal: true })).to.throw(FrameEncodeError, 'cannot encode HEADERS frame: its headerBlock must be a Uint8Array');
+    const text = { type: 'DATA', streamId: 1, endStream: false, data: 'hello' } as unknown as Frame;
+    expect(() => encodeFrame(text)).to.throw(FrameEncodeError, 'its data must be a Uint8Array');
+    expect(() => encodeFrame({ type: 'HEADER', streamId: 1 } as unknown as Frame)).to.throw(FrameEncodeError, 'a frame of type "HEADER": not a frame type');
+  });
+
   it('encodeRawFrame writes any header: reserved bit, unused flags, a lying length', () => {
     const wire = encodeRawFrame({ type: 0x6, flags: 0xfe, streamId: 0, payload: new Uint8Array(8), reservedBit: true, length: 9 });
     expect(hex(wire.subarray(0, 9))).to.equal('00000906fe80000000');
@@ -171,6 +179,11 @@ describe('frame formatter', () => {
       { type: 'GOAWAY', streamId: 0, lastStreamId: 5, errorCode: 1, debugData: new TextEncoder().encode('bad preface') },
       'GOAWAY stream=0 len=19 flags=- last_stream=5 error=PROTOCOL_ERROR(0x1) debug="bad preface"',
     ],
+    [
+      { type: 'GOAWAY', streamId: 0, lastStreamId: 0, errorCode: 1, debugData: new TextEncoder().encode('no preface (RFC 9113 §3.4)') },
+      'GOAWAY stream=0 len=35 flags=- last_stream=0 error=PROTOCOL_ERROR(0x1) debug="no preface (RFC 9113 §3.4)"',
+    ],
+    [{ type: 'GOAWAY', streamId: 0, lastStreamId: 0, errorCode: 0, debugData: bytes('00ff') }, 'GOAWAY stream=0 len=10 flags=- last_stream=0 error=NO_ERROR(0x0) debug=00ff'],
     [{ type: 'PING', streamId: 0, ack: true, data: bytes('0102030405060708') }, 'PING stream=0 len=8 flags=ACK data=0102030405060708'],
     [{ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: 983041 }, 'WINDOW_UPDATE stream=0 len=4 flags=- increment=983041'],
     [{ type: 'DATA', streamId: 1, endStream: true, data: new Uint8Array(1024) }, 'DATA stream=1 len=1024 flags=END_STREAM data=1024B'],
