@@ -727,16 +727,24 @@ export class Http2Endpoint {
    */
   stopReading(streamId: number): void {
     const stream = this.#streams.get(streamId);
-    this.#credit(stream, this.#takeBody(stream, streamId).length);
-    if (!stream || this.#closedBy || isClosed(stream.state)) return;
+    if (!stream || this.#closedBy || isClosed(stream.state)) return this.#dropBody(stream, streamId);
     stream.discarding = true;
-    if (this.role === 'client' && stream.state !== 'half_closed_remote') this.resetStream(streamId, ErrorCode.CANCEL);
-    else this.#resetIfAbandoned(stream);
+    if (this.role === 'client' && stream.state !== 'half_closed_remote') return this.resetStream(streamId, ErrorCode.CANCEL); // its body goes with it
+    if (this.#resetIfAbandoned(stream)) return;
+    this.#credit(stream, this.#takeBody(stream, streamId).length); // the peer may send on: it is discarded as it comes
   }
 
   /** §8.1: a server that has sent its whole response and reads no more of the request asks the client to stop. */
-  #resetIfAbandoned(stream: Stream): void {
-    if (stream.discarding && stream.state === 'half_closed_local') this.resetStream(stream.id, ErrorCode.NO_ERROR);
+  #resetIfAbandoned(stream: Stream): boolean {
+    if (!stream.discarding || stream.state !== 'half_closed_local') return false;
+    this.resetStream(stream.id, ErrorCode.NO_ERROR);
+    return true;
+  }
+
+  /** A stream's unread body will never be read: dropped, its octets given back to the connection's window. */
+  #dropBody(stream: Stream | undefined, streamId: number): void {
+    const unread = this.#takeBody(stream, streamId).length;
+    if (unread > 0 && !this.#closedBy) this.#creditConnection(unread);
   }
 
   /** What is held of a stream's body, handed over (and no longer held); empty when nothing is. */
@@ -986,8 +994,7 @@ export class Http2Endpoint {
   /** A stream is being reset: what it queued to send and its unread body are dropped. Returns the DATA octets dropped. */
   #abandon(stream: Stream): number {
     this.#ready.delete(stream);
-    const unread = this.#takeBody(stream, stream.id).length;
-    if (unread > 0 && !this.#closedBy) this.#creditConnection(unread); // the stream is gone: only the connection's window
+    this.#dropBody(stream, stream.id); // the stream is gone: only the connection's window is given back
     return stream.dropQueue();
   }
 

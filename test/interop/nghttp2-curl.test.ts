@@ -65,6 +65,20 @@ describe('interop: nghttp2-client and curl', function () {
     expect(r.stdout).to.match(/ 200 .* \/$/m);
   });
 
+  it('nghttp -d: a 1 MB upload to a handler that answers without reading it gets its 200, then RST_STREAM NO_ERROR (RFC 9113 §8.1)', async function () {
+    const nghttp = requirePeer(this, 'nghttp', 'nghttp2-client');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'h2wire-')), 'upload');
+    writeFileSync(file, Buffer.alloc(1 << 20, 0x75));
+    const r = await run(nghttp, ['-v', '-d', file, url(h2c, '/style.css')]);
+    expect(r.code, r.stderr).to.equal(0);
+    const id = /recv \(stream_id=(\d+)\) :status: 200/.exec(r.stdout)?.[1]; // nghttp's first stream is not 1
+    expect(id, r.stdout).to.not.equal(undefined);
+    expect(r.stdout).to.contain(`recv RST_STREAM frame <length=4, flags=0x00, stream_id=${id}>\n          (error_code=NO_ERROR(0x00))`);
+  });
+
   it('h2load: thousands of requests over many streams, none failed', async function () {
     const h2load = requirePeer(this, 'h2load', 'nghttp2-client');
     for (const s of [h2c, secure]) {
