@@ -46,13 +46,24 @@ export const DEFAULT_CONNECTION_TIMEOUTS: ConnectionTimeouts = {
 /**
  * tls_handshake, protocol, http1_head: waiting for the peer, with a deadline,
  * and the first to give way at maxConnections. http1_request: a request whose
- * body is still arriving, with a deadline. http1_busy: a handler runs. h2: the
+ * body is still arriving, with a deadline. http1_busy: a handler runs.
+ * http1_drain: the response is out and the rest of the request body, which
+ * nobody will read, still arriving, with http1HeadMs to do so. h2: the
  * engine's deadlines apply. closing: we closed our side; the peer has lingerMs.
  */
-export type ConnectionPhase = 'tls_handshake' | 'protocol' | 'http1_head' | 'http1_request' | 'http1_busy' | 'h2' | 'closing';
+export type ConnectionPhase = 'tls_handshake' | 'protocol' | 'http1_head' | 'http1_request' | 'http1_busy' | 'http1_drain' | 'h2' | 'closing';
 
 /** Why the server cut a connection itself. */
-export type DropReason = 'max_connections' | 'handshake_timeout' | 'tls_error' | 'protocol_timeout' | 'http1_head_timeout' | 'http1_request_timeout' | 'write_stall';
+export type DropReason =
+  | 'max_connections'
+  | 'handshake_timeout'
+  | 'tls_error'
+  | 'protocol_timeout'
+  | 'http1_head_timeout'
+  | 'http1_request_timeout'
+  | 'write_stall'
+  | 'http1_pipelining'
+  | 'server_budget';
 
 export interface DroppedConnection {
   reason: DropReason;
@@ -116,6 +127,11 @@ export class ConnectionWatch {
       clearTimeout(this.#stallTimer);
       this.#stallTimer = undefined;
     });
+  }
+
+  /** Cut the connection now, for a reason of the server's. */
+  cut(reason: DropReason): void {
+    this.table.drop(this, reason);
   }
 
   /** We have ended our side (after GOAWAY, or an HTTP/1.1 close): the peer has lingerMs to close its own. */
@@ -206,6 +222,8 @@ export class ConnectionTable {
         return { ms: t.protocolMs, reason: 'protocol_timeout' };
       case 'http1_head':
         return { ms: t.http1HeadMs, reason: 'http1_head_timeout' };
+      case 'http1_drain':
+        return { ms: t.http1HeadMs, reason: 'http1_request_timeout' };
       case 'http1_request':
         return { ms: t.http1RequestMs, reason: 'http1_request_timeout' };
       default:
@@ -216,8 +234,13 @@ export class ConnectionTable {
   /** Cut a connection for a reason of ours. */
   drop(watch: ConnectionWatch, reason: DropReason): void {
     if (watch.socket.destroyed) return;
-    this.#onDrop({ reason, phase: watch.phase, ageMs: Math.round(now() - watch.acceptedAt), remoteAddress: remoteAddress(watch.socket), connection: watch.connection });
+    this.report(watch, reason);
     watch.socket.destroy();
+  }
+
+  /** Say that the server is ending a connection for a reason of its own (it closes it its own way, e.g. after a GOAWAY). */
+  report(watch: ConnectionWatch, reason: DropReason): void {
+    this.#onDrop({ reason, phase: watch.phase, ageMs: Math.round(now() - watch.acceptedAt), remoteAddress: remoteAddress(watch.socket), connection: watch.connection });
   }
 
   /** The server is closing: connections not being served go now. */

@@ -76,7 +76,7 @@ class Http1Response implements Response {
 
   /** Writes that do not drain are watched: a client that does not read is cut after writeStallMs. */
   #written(): void {
-    if (this.#res.writableNeedDrain) this.#watch?.blocked();
+    if (this.#res.writableNeedDrain || this.#res.socket?.writableNeedDrain) this.#watch?.blocked();
   }
 
   get statusCode(): number {
@@ -179,20 +179,34 @@ class Http1Response implements Response {
  * handed to it. node:http's own header and request timeouts run only in a
  * listening server, so the phases of each request are reported to the
  * connection's watch, which holds their deadlines: the rest of the request
- * within http1RequestMs of its head, then the next head within http1HeadMs
- * of the end of the response.
+ * within http1RequestMs of its head (or, once the response is out, within
+ * http1HeadMs of its end), then the next head within http1HeadMs of the end
+ * of the response. At most `maxPipelined` requests may wait on one connection.
  */
 export function createHttp1Fallback(
   handler: Handler,
   onError: (error: unknown, req: Request) => void,
   secure: boolean,
   watchOf: (socket: Duplex) => ConnectionWatch | undefined,
+  maxPipelined: number,
 ): Server {
   const current = new WeakMap<Duplex, IncomingMessage>(); // the request being served on each connection
+  // node:http hands every pipelined request to its handler at once, each response held until its turn:
+  // a client that pipelines thousands and never reads would have them all held.
+  const outstanding = new WeakMap<Duplex, number>();
   return createServer((message, res) => {
     const socket = message.socket;
     const watch = watchOf(socket);
+    const pending = (outstanding.get(socket) ?? 0) + 1;
+    outstanding.set(socket, pending);
+    res.once('close', () => outstanding.set(socket, (outstanding.get(socket) ?? 1) - 1));
+    if (pending > maxPipelined) {
+      watch?.cut('http1_pipelining');
+      if (!watch) socket.destroy();
+      return;
+    }
     if (watch) {
+      if (socket.writableNeedDrain) watch.blocked(); // responses back up already: the client is not reading
       current.set(socket, message);
       watch.enter('http1_request', () => {
         if (!message.complete) return true; // the body did not arrive in time: cut
@@ -200,8 +214,15 @@ export function createHttp1Fallback(
         return false;
       });
       res.once('finish', () => {
-        // Unless the next request has already begun (pipelining), wait for its head.
-        if (current.get(socket) === message && message.complete) watch.enter('http1_head');
+        // Unless the next request has already begun (pipelining), wait for its head; a body
+        // still arriving, which nobody will read, has as long as a head to finish.
+        if (current.get(socket) !== message) return;
+        if (message.complete) return watch.enter('http1_head');
+        watch.enter('http1_drain', () => {
+          if (!message.complete) return true;
+          watch.enter('http1_head');
+          return false;
+        });
       });
     }
     const req = new Http1Request(message, secure);

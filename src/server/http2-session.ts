@@ -32,6 +32,8 @@ export interface SessionHost {
   readonly tracer: Tracer | undefined;
   /** A handler threw or rejected. */
   handlerError(error: unknown, req: Http2Request): void;
+  /** What the session holds for its peer (its engine's heldBytes()) changed by `delta`. */
+  heldChanged(session: Http2Session, delta: number): void;
   sessionClosed(session: Http2Session): void;
 }
 
@@ -66,18 +68,20 @@ const NO_EXCHANGES = new Map<number, Exchange>();
 export class Http2Session implements ResponsePort, BodySource {
   readonly endpoint: Http2Endpoint;
   readonly id: number;
-  readonly #socket: Duplex;
+  readonly socket: Duplex;
   readonly #host: SessionHost;
   #exchanges: Map<number, Exchange> = NO_EXCHANGES; // made with the first request: an idle connection needs none
   #flushScheduled = false;
   #timer: NodeJS.Timeout | undefined;
   #armedFor: number | undefined;
   readonly #watch: ConnectionWatch;
+  /** The engine's heldBytes() as last reported to the host. */
+  #held = 0;
   #ended = false;
 
   constructor(socket: Duplex, host: SessionHost, options: SessionOptions, id: number) {
     this.id = id;
-    this.#socket = socket;
+    this.socket = socket;
     this.#host = host;
     this.#watch = options.watch;
     const tracer = host.tracer;
@@ -114,12 +118,32 @@ export class Http2Session implements ResponsePort, BodySource {
       this.endpoint.close(ErrorCode.NO_ERROR, 'server closing');
       this.flush();
     }
-    this.#socket.destroy();
+    this.socket.destroy();
     this.#teardown();
   }
 
   get activeStreams(): number {
     return this.#exchanges.size;
+  }
+
+  /** What this connection held for its peer when last reported. */
+  get held(): number {
+    return this.#held;
+  }
+
+  /** The server holds too much for all its peers, this one the most: GOAWAY ENHANCE_YOUR_CALM, then close. */
+  shed(reason: string): void {
+    if (this.#ended) return;
+    this.endpoint.close(ErrorCode.ENHANCE_YOUR_CALM, reason);
+    this.flush();
+  }
+
+  #reportHeld(): void {
+    const held = this.#ended ? 0 : this.endpoint.heldBytes();
+    if (held === this.#held) return;
+    const delta = held - this.#held;
+    this.#held = held;
+    this.#host.heldChanged(this, delta);
   }
 
   scheduleFlush(): void {
@@ -131,27 +155,29 @@ export class Http2Session implements ResponsePort, BodySource {
   /** Write everything the engine has ready, in one corked batch. */
   flush(): void {
     this.#flushScheduled = false;
-    if (this.#ended || this.#socket.destroyed) return;
-    if (this.#socket.writableNeedDrain) {
+    if (this.#ended || this.socket.destroyed) return;
+    if (this.socket.writableNeedDrain) {
       // 'drain' calls again; a peer that never reads is cut off after writeStallMs (CVE-2019-9517).
       this.#watch.blocked();
+      this.#reportHeld();
       return;
     }
     // Small frames come as one buffer; a large body as a part of its own (see outbound.ts).
     const parts = this.endpoint.takeOutput();
-    if (parts.length === 1) this.#socket.write(parts[0]!);
+    if (parts.length === 1) this.socket.write(parts[0]!);
     else if (parts.length > 1) {
-      this.#socket.cork();
-      for (const p of parts) this.#socket.write(p);
-      this.#socket.uncork();
+      this.socket.cork();
+      for (const p of parts) this.socket.write(p);
+      this.socket.uncork();
     }
     this.#dispatch(this.endpoint.takeEvents(), false);
     if (this.endpoint.finished) {
-      this.#socket.end();
+      this.socket.end();
       this.#watch.ending(); // the client closes its side on our GOAWAY, or is cut after lingerMs
       this.#teardown();
       return;
     }
+    this.#reportHeld();
     this.#arm();
   }
 
@@ -292,6 +318,7 @@ export class Http2Session implements ResponsePort, BodySource {
   #teardown(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#reportHeld();
     clearTimeout(this.#timer);
     for (const [id, ex] of this.#exchanges) {
       ex.req.abort(new Error('the connection closed'));

@@ -7,6 +7,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { getHeapStatistics } from 'node:v8';
 import type { EndpointLimits, EndpointTimeouts } from '../connection/endpoint.js';
 import type { Settings } from '../connection/settings.js';
 import { CLIENT_PREFACE } from '../frames/constants.js';
@@ -41,6 +42,16 @@ export interface ServerOptions {
    * waiting, it is refused. Default: 90% of the open-file limit, at most 10,000.
    */
   maxConnections?: number;
+  /**
+   * What all HTTP/2 connections together may hold for their peers (the sum
+   * of their heldBytes(), each also bounded by limits.maxHeldBytes). Past
+   * it, the connection holding the most is sent GOAWAY ENHANCE_YOUR_CALM
+   * and closed, until the sum is back within it. Default: an eighth of V8's
+   * heap limit, at least 64 MiB.
+   */
+  maxTotalHeldBytes?: number;
+  /** HTTP/1.1 requests pipelined on one connection and not yet answered; past it the connection is cut. Default 100. */
+  http1MaxPipelined?: number;
   /** How long close() waits for streams in flight before destroying connections. Default 5,000 ms. */
   closeTimeoutMs?: number;
   /** Same as timeouts.writeStallMs (which wins when both are given). */
@@ -72,6 +83,10 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
   /** TLS connections in their handshake, by peer address: the raw socket, until the TLS socket over it is ready. */
   readonly #handshaking = new Map<string, Duplex>();
   readonly #host: SessionHost;
+  readonly #maxTotalHeld: number;
+  /** The sum of every session's held bytes, as they report it. */
+  #totalHeld = 0;
+  #shedding = false;
   #nextId = 1;
   #closing = false;
 
@@ -91,7 +106,9 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
       this.emit('dropped', info);
     });
     this.#http1 =
-      options.allowHTTP1 === false ? undefined : createHttp1Fallback(handler, onError, secure, (socket) => this.#connections.watchOf(socket));
+      options.allowHTTP1 === false
+        ? undefined
+        : createHttp1Fallback(handler, onError, secure, (socket) => this.#connections.watchOf(socket), options.http1MaxPipelined ?? 100);
     const traceOption = options.trace;
     const tracer =
       traceOption === undefined || traceOption === false
@@ -101,10 +118,15 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
             else traceOption(record);
             this.emit('trace', record);
           });
+    this.#maxTotalHeld = options.maxTotalHeldBytes ?? Math.max(64 * 1024 * 1024, Math.floor(getHeapStatistics().heap_size_limit / 8));
     this.#host = {
       handler,
       tracer,
       handlerError: onError,
+      heldChanged: (_s, delta) => {
+        this.#totalHeld += delta;
+        if (this.#totalHeld > this.#maxTotalHeld) this.#shed();
+      },
       sessionClosed: (s) => this.#sessions.delete(s),
     };
     if (options.tls) {
@@ -187,6 +209,26 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     let n = 0;
     for (const s of this.#sessions) n += s.endpoint.heldBytes();
     return n;
+  }
+
+  /** Over maxTotalHeldBytes: close the connections that hold the most until the sum is within it again. */
+  #shed(): void {
+    if (this.#shedding) return; // a shed connection's own report comes back here
+    this.#shedding = true;
+    try {
+      while (this.#totalHeld > this.#maxTotalHeld) {
+        let largest: Http2Session | undefined;
+        for (const s of this.#sessions) if (!largest || s.held > largest.held) largest = s;
+        if (!largest || largest.held === 0) break;
+        const watch = this.#connections.watchOf(largest.socket);
+        if (watch) this.#connections.report(watch, 'server_budget');
+        largest.shed(
+          `the server holds ${this.#totalHeld} octets for its connections, over its budget of ${this.#maxTotalHeld} (maxTotalHeldBytes); this one held the most, ${largest.held}`,
+        );
+      }
+    } finally {
+      this.#shedding = false;
+    }
   }
 
   /**

@@ -270,6 +270,13 @@ describe('robustness: every phase of a connection has a deadline (real sockets)'
       s.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789');
       return s;
     }],
+    ['HTTP/1.1: answered at once, the unread body then dribbled an octet every 100 ms', 'http1_request_timeout', async (port) => {
+      const s = await rawConnect(port);
+      s.write('POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\n');
+      const t = setInterval(() => (s.destroyed ? clearInterval(t) : s.write('x')), 100);
+      s.once('close', () => clearInterval(t));
+      return s;
+    }],
     ['HTTP/1.1: keep-alive, then half of the next head', 'http1_head_timeout', async (port) => {
       const s = await rawConnect(port);
       s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -354,6 +361,79 @@ describe('robustness: every phase of a connection has a deadline (real sockets)'
       expect(errorCodeName(g.errorCode)).to.equal('ENHANCE_YOUR_CALM');
       expect(performance.now() - start).to.be.within(350, 1500);
     });
+  });
+
+  it('HTTP/1.1 pipelining: 50 requests in one write are answered in order; thousands from a client that never reads are cut (http1_pipelining)', async () => {
+    const server = await ChildServer.start({});
+    try {
+      const ok = await rawConnect(server.port);
+      let answers = '';
+      ok.on('data', (d: Buffer) => (answers += d.toString('latin1')));
+      ok.write('GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(50));
+      await until(() => (answers.match(/HTTP\/1\.1 200 OK/g) ?? []).length === 50, 5000);
+      expect((answers.match(/HTTP\/1\.1 200 OK/g) ?? []).length).to.equal(50);
+      ok.destroy();
+      const before = await server.stats();
+      const floods = await Promise.all(Array.from({ length: 8 }, () => rawConnect(server.port)));
+      const blob = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(1000));
+      for (const s of floods) {
+        s.on('error', () => {});
+        s.pause(); // and never read
+        for (let i = 0; i < 20; i++) s.write(blob);
+      }
+      // The paused clients cannot see the close; the server's side tells.
+      const start = performance.now();
+      const dropped: string[] = [];
+      const cut = await until(async () => {
+        const st = await server.stats();
+        dropped.push(...st.dropped.map((d) => d.reason));
+        return st.openConnections === 0;
+      }, 5000, 100);
+      const after = await server.stats();
+      report.push(`HTTP/1.1 pipelining flood, 8 connections never reading: all cut within ${(performance.now() - start).toFixed(0)} ms (${dropped.length} dropped); heap +${((after.heapUsed - before.heapUsed) / MiB).toFixed(1)} MiB`);
+      expect(cut, 'every flooding connection was cut').to.equal(true);
+      expect(dropped.filter((r) => r === 'http1_pipelining')).to.have.length(8);
+      expect(after.heapUsed - before.heapUsed, 'heap growth').to.be.below(8 * MiB);
+      for (const s of floods) s.destroy();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('maxTotalHeldBytes: past the server-wide budget, the connections holding the most are sent GOAWAY ENHANCE_YOUR_CALM', async () => {
+    const server = createServer({ maxTotalHeldBytes: 2.5 * MiB, closeTimeoutMs: 200 }, (req, res) =>
+      req.path === '/hold' ? new Promise<void>((r) => req.signal.addEventListener('abort', () => r())) : res.end('ok'),
+    );
+    const dropped: DroppedConnection[] = [];
+    server.on('dropped', (d) => dropped.push(d));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = server.address().port;
+    try {
+      // Each connection: 16 streams whose handler never reads, each sent its whole 64 KiB window: about 1 MiB held.
+      const peers: RawSocketPeer[] = [];
+      for (let c = 0; c < 4; c++) {
+        const peer = await RawSocketPeer.connect(port);
+        await peer.handshake();
+        for (let i = 0; i < 16; i++) {
+          const id = 2 * i + 1;
+          peer.write(peer.headers(id, GET('/hold'), false));
+          for (let k = 0; k < 4; k++) peer.write({ type: 'DATA', streamId: id, endStream: false, data: new Uint8Array(k < 3 ? 16384 : 16383) });
+        }
+        peers.push(peer);
+        await sleep(100);
+      }
+      await until(() => dropped.length >= 2, 3000);
+      const shed = await Promise.all(peers.map((p) => p.goaway(1000).then((g) => Buffer.from(g.debugData).toString(), () => '')));
+      report.push(`maxTotalHeldBytes 2.5 MiB, 4 connections of ~1 MiB: ${shed.filter(Boolean).length} shed, the server then holds ${(server.heldBytes / MiB).toFixed(2)} MiB`);
+      expect(shed.filter((t) => /over its budget of 2621440 \(maxTotalHeldBytes\)/.test(t)).length).to.be.at.least(2);
+      expect(server.heldBytes).to.be.at.most(2.5 * MiB);
+      expect(dropped.every((d) => d.reason === 'server_budget' && d.phase === 'h2')).to.equal(true);
+      const polite = await h2get(`http://127.0.0.1:${port}/`, { timeoutMs: 2000 });
+      expect(polite.response.status, 'a polite client is still served').to.equal(200);
+      for (const p of peers) p.close();
+    } finally {
+      await new Promise<void>((r) => server.close(r));
+    }
   });
 
   it('maxConnections: silent connections give way to a client that talks; with none waiting, a new one is refused', async () => {
