@@ -4,6 +4,9 @@
 // refilled with the time passed into the engine; an empty bucket ends the
 // connection with GOAWAY ENHANCE_YOUR_CALM.
 
+import type { Frame } from '../frames/frame.js';
+import { ConnectionError } from '../protocol-errors.js';
+
 export interface AbuseLimits {
   /**
    * Streams reset by the peer (RST_STREAM) plus stream errors we had to send
@@ -58,5 +61,45 @@ export class TokenBucket {
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+}
+
+/**
+ * The three guards of one connection: frames that do no work, streams
+ * reset (by the peer, or by us because of it), and control frames piling up
+ * for a peer that does not read. Each throws the ConnectionError that ends
+ * the connection.
+ */
+export class AbuseGuard {
+  readonly #limits: AbuseLimits;
+  readonly #resets: TokenBucket;
+  readonly #useless: TokenBucket;
+
+  constructor(limits: AbuseLimits, now: number) {
+    this.#limits = limits;
+    this.#resets = new TokenBucket(limits.resetBurst, limits.resetsPerSecond, now);
+    this.#useless = new TokenBucket(limits.uselessFrameBurst, limits.uselessFramesPerSecond, now);
+  }
+
+  /** A frame that makes us work without moving any request forward (CVE-2019-9512/9515/9518). */
+  uselessFrame(frame: Frame, now: number): void {
+    if (!this.#useless.take(now))
+      throw new ConnectionError(
+        'ENHANCE_YOUR_CALM',
+        'flood_useless_frames',
+        `too many ${frame.type} frames that do no work (more than ${this.#limits.uselessFrameBurst}, then ${this.#limits.uselessFramesPerSecond}/s)`,
+      );
+  }
+
+  /** A stream reset by the peer, or by us because of the peer (Rapid Reset, MadeYouReset). */
+  reset(now: number, what = 'streams reset'): void {
+    if (!this.#resets.take(now))
+      throw new ConnectionError('ENHANCE_YOUR_CALM', 'flood_resets', `too many ${what} (more than ${this.#limits.resetBurst}, then ${this.#limits.resetsPerSecond}/s)`);
+  }
+
+  /** Before we queue a control frame in answer: a peer that does not read cannot make them pile up. */
+  controlQueue(queued: number): void {
+    if (queued >= this.#limits.maxQueuedControlFrames)
+      throw new ConnectionError('ENHANCE_YOUR_CALM', 'control_frames_piling_up', `more than ${this.#limits.maxQueuedControlFrames} frames queued for a peer that does not read`);
   }
 }

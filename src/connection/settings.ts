@@ -60,3 +60,68 @@ export function settingsDiff(base: Readonly<Settings>, wanted: Readonly<Settings
   }
   return out;
 }
+
+/**
+ * The SETTINGS exchange of one connection (RFC 9113 §6.5.3): ours are in
+ * force only once the peer acknowledges them, in the order sent; the
+ * peer's are in force as soon as they arrive (we acknowledge at once).
+ */
+export class SettingsExchange {
+  readonly #role: 'server' | 'client';
+  #local: Readonly<Settings> = INITIAL_SETTINGS;
+  readonly #pending: Array<{ settings: Settings; sentAt: number }> = [];
+  #wanted: Readonly<Settings>;
+  #peer: Readonly<Settings> = INITIAL_SETTINGS;
+
+  constructor(role: 'server' | 'client', wanted: Readonly<Settings>) {
+    this.#role = role;
+    this.#wanted = wanted;
+  }
+
+  /** Ours, in force (acknowledged). */
+  get local(): Readonly<Settings> {
+    return this.#local;
+  }
+
+  /** Ours, as we last asked for them (in force once acknowledged). */
+  get wanted(): Readonly<Settings> {
+    return this.#wanted;
+  }
+
+  /** The peer's, in force. */
+  get peer(): Readonly<Settings> {
+    return this.#peer;
+  }
+
+  /** When our oldest unacknowledged SETTINGS went out (the SETTINGS_TIMEOUT clock, §6.5.3). */
+  get oldestUnacknowledged(): number | undefined {
+    return this.#pending[0]?.sentAt;
+  }
+
+  /** The SETTINGS frame's list that asks for `wanted`; in force when acknowledged. */
+  send(wanted: Readonly<Settings>, now: number): Setting[] {
+    const first = this.#pending.length === 0 && this.#local === INITIAL_SETTINGS;
+    const base = this.#pending.at(-1)?.settings ?? this.#local;
+    // A client states ENABLE_PUSH in its first SETTINGS, so a trace shows whether it accepts pushes.
+    const list = settingsDiff(base, wanted, this.#role === 'client' && first ? ['enablePush'] : []);
+    this.#wanted = wanted;
+    this.#pending.push({ settings: applySettings(base, list), sentAt: now });
+    return list;
+  }
+
+  /** The peer acknowledged our oldest SETTINGS: they are now in force. Undefined for an ACK we did not ask for. */
+  acknowledged(): { previous: Readonly<Settings>; current: Readonly<Settings> } | undefined {
+    const acked = this.#pending.shift();
+    if (!acked) return undefined;
+    const previous = this.#local;
+    this.#local = acked.settings;
+    return { previous, current: acked.settings };
+  }
+
+  /** The peer's SETTINGS arrived: its new values, in force now. */
+  received(list: readonly Setting[]): { previous: Readonly<Settings>; current: Readonly<Settings> } {
+    const previous = this.#peer;
+    this.#peer = applySettings(previous, list);
+    return { previous, current: this.#peer };
+  }
+}

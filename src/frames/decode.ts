@@ -6,18 +6,22 @@
 // one frame can break is checked here and thrown as a ConnectionError or a
 // StreamError carrying the RFC's error code.
 
-import {
-  Flag,
-  FRAME_HEADER_LENGTH,
-  FrameType,
-  MAX_MAX_FRAME_SIZE,
-  MAX_STREAM_ID,
-  MAX_WINDOW_SIZE,
-  MIN_MAX_FRAME_SIZE,
-  SettingId,
-} from './constants.js';
+import { Flag, FRAME_HEADER_LENGTH, frameTypeName, MAX_MAX_FRAME_SIZE, MAX_STREAM_ID, MAX_WINDOW_SIZE, MIN_MAX_FRAME_SIZE } from './constants.js';
 import type { Frame, PriorityFields, Setting } from './frame.js';
-import { ConnectionError, StreamError } from '../protocol-errors.js';
+import {
+  fixedLengthProblem,
+  frameSizeProblem,
+  goawayLengthProblem,
+  paddingProblem,
+  promisedIdProblem,
+  type RuleProblem,
+  ruleError,
+  settingsLengthProblem,
+  settingValueProblem,
+  streamUseProblem,
+  windowIncrementProblem,
+} from './frame-rules.js';
+import { ConnectionError } from '../protocol-errors.js';
 
 export interface DecoderOptions {
   /** Our SETTINGS_MAX_FRAME_SIZE; larger frames are a FRAME_SIZE_ERROR (§4.2). Default 16,384. */
@@ -51,9 +55,6 @@ function checkMaxFrameSize(n: number): number {
     throw new RangeError(`maxFrameSize must be an integer in 2^14..2^24-1, got ${n}`);
   return n;
 }
-
-/** Where a frame header split across chunks is joined: parsed at once, so one serves every decoder. */
-const HEADER_SCRATCH = new Uint8Array(FRAME_HEADER_LENGTH);
 
 /**
  * Incremental frame decoder. push() bytes as they arrive, then call next()
@@ -122,13 +123,10 @@ export class FrameDecoder {
     if (this.#failed) throw this.#failed;
     if (!this.#header) {
       if (this.#buffered < FRAME_HEADER_LENGTH) return this.#keepRest();
-      const header = parseFrameHeader(this.#take(FRAME_HEADER_LENGTH, HEADER_SCRATCH));
-      if (header.length > this.#maxFrameSize) {
-        // §4.2: checked before the payload arrives, so nothing is buffered for it.
-        return this.#fail(
-          new ConnectionError('FRAME_SIZE_ERROR', `frame length ${header.length} exceeds SETTINGS_MAX_FRAME_SIZE ${this.#maxFrameSize} (RFC 9113 §4.2)`),
-        );
-      }
+      const header = parseFrameHeader(this.#take(FRAME_HEADER_LENGTH));
+      // §4.2: checked before the payload arrives, so nothing is buffered for it.
+      const tooLarge = frameSizeProblem(header.length, this.#maxFrameSize);
+      if (tooLarge) return this.#fail(ruleError(tooLarge, header.streamId) as ConnectionError);
       this.#header = header;
     }
     const header = this.#header;
@@ -195,7 +193,7 @@ export class FrameDecoder {
   }
 
   /** Remove n buffered bytes: a view when they lie in one chunk, else one copy. */
-  #take(n: number, into?: Uint8Array): Uint8Array {
+  #take(n: number): Uint8Array {
     if (n === 0) return EMPTY;
     this.#buffered -= n;
     const first = this.#chunks[this.#head]!;
@@ -205,7 +203,7 @@ export class FrameDecoder {
       if (this.#offset === first.length) this.#dropFirst();
       return view;
     }
-    const out = into ?? new Uint8Array(n);
+    const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.#chunks[this.#head]!;
@@ -231,9 +229,6 @@ export class FrameDecoder {
   }
 }
 
-const connErr = (code: 'PROTOCOL_ERROR' | 'FRAME_SIZE_ERROR' | 'FLOW_CONTROL_ERROR', msg: string) =>
-  new ConnectionError(code, msg);
-
 function readPriority(p: Uint8Array, at: number): PriorityFields {
   const word = readUint32(p, at);
   return { exclusive: (word & 0x80000000) !== 0, dependsOn: word & MAX_STREAM_ID, weight: p[at + 4]! + 1 };
@@ -242,30 +237,21 @@ function readPriority(p: Uint8Array, at: number): PriorityFields {
 /** A view of p[start, end): p itself when that is all of it (no new view object per frame). */
 const slice = (p: Uint8Array, start: number, end: number): Uint8Array => (start === 0 && end === p.length ? p : p.subarray(start, end));
 
+/** Throw the error a broken rule costs. */
+function check(problem: RuleProblem | undefined, streamId: number): void {
+  if (problem) throw ruleError(problem, streamId);
+}
+
 /**
  * Strip the Pad Length field and padding (§6.1, §6.2, §6.6). `fixed` is the
  * number of mandatory octets after Pad Length. Returns [padLength, start, end]
  * of the rest within the payload.
  */
-function unpad(type: string, flags: number, p: Uint8Array, fixed: number): [number | undefined, number, number] {
-  if (!(flags & Flag.PADDED)) {
-    if (p.length < fixed) throw connErr('FRAME_SIZE_ERROR', `${type} payload of ${p.length} octets is too short for its ${fixed} mandatory octets (RFC 9113 §4.2)`);
-    return [undefined, 0, p.length];
-  }
-  if (p.length < 1 + fixed)
-    throw connErr('FRAME_SIZE_ERROR', `${type} with PADDED needs ${1 + fixed} octets of mandatory fields, payload has ${p.length} (RFC 9113 §4.2)`);
-  const padLength = p[0]!;
-  if (padLength > p.length - 1 - fixed)
-    throw connErr('PROTOCOL_ERROR', `${type} Pad Length ${padLength} leaves no room in a ${p.length}-octet payload (RFC 9113 §6.1, §6.2, §6.6)`);
-  return [padLength, 1, p.length - padLength];
-}
-
-function requireStream(type: string, streamId: number): void {
-  if (streamId === 0) throw connErr('PROTOCOL_ERROR', `${type} frame on stream 0; it must be associated with a stream (RFC 9113 §6)`);
-}
-
-function requireConnection(type: string, streamId: number, section: string): void {
-  if (streamId !== 0) throw connErr('PROTOCOL_ERROR', `${type} frame on stream ${streamId}; it must be on stream 0 (RFC 9113 ${section})`);
+function unpad(type: string, flags: number, p: Uint8Array, fixed: number, streamId: number): [number | undefined, number, number] {
+  const padded = (flags & Flag.PADDED) !== 0;
+  const padLength = padded && p.length > 0 ? p[0]! : padded ? 0 : undefined;
+  check(paddingProblem(type, p.length, fixed, padLength), streamId);
+  return padLength === undefined ? [undefined, 0, p.length] : [padLength, 1, p.length - padLength];
 }
 
 function parseSettings(p: Uint8Array): Setting[] {
@@ -273,19 +259,7 @@ function parseSettings(p: Uint8Array): Setting[] {
   for (let at = 0; at < p.length; at += 6) {
     const id = (p[at]! << 8) | p[at + 1]!;
     const value = readUint32(p, at + 2);
-    switch (id) {
-      case SettingId.ENABLE_PUSH:
-        if (value > 1) throw connErr('PROTOCOL_ERROR', `SETTINGS_ENABLE_PUSH must be 0 or 1, got ${value} (RFC 9113 §6.5.2)`);
-        break;
-      case SettingId.INITIAL_WINDOW_SIZE:
-        if (value > MAX_WINDOW_SIZE)
-          throw connErr('FLOW_CONTROL_ERROR', `SETTINGS_INITIAL_WINDOW_SIZE ${value} exceeds 2^31-1 (RFC 9113 §6.5.2)`);
-        break;
-      case SettingId.MAX_FRAME_SIZE:
-        if (value < MIN_MAX_FRAME_SIZE || value > MAX_MAX_FRAME_SIZE)
-          throw connErr('PROTOCOL_ERROR', `SETTINGS_MAX_FRAME_SIZE ${value} is outside 2^14..2^24-1 (RFC 9113 §6.5.2)`);
-        break;
-    }
+    check(settingValueProblem(id, value), 0);
     settings.push({ id, value });
   }
   return settings;
@@ -294,20 +268,21 @@ function parseSettings(p: Uint8Array): Setting[] {
 /** Interpret one frame's payload; throws ConnectionError or StreamError for what the RFC forbids. */
 export function parseFramePayload(h: FrameHeader, p: Uint8Array): Frame {
   const { flags, streamId } = h;
-  switch (h.type) {
-    case FrameType.DATA: {
-      requireStream('DATA', streamId);
-      const [padLength, start, end] = unpad('DATA', flags, p, 0);
-      const frame: Frame = { type: 'DATA', streamId, endStream: (flags & Flag.END_STREAM) !== 0, data: slice(p, start, end) };
+  const type = frameTypeName(h.type);
+  if (type === undefined) return { type: 'UNKNOWN', frameType: h.type, flags, streamId, payload: p }; // §4.1, §5.5: ignored, never rejected
+  check(streamUseProblem(type, streamId), streamId);
+  switch (type) {
+    case 'DATA': {
+      const [padLength, start, end] = unpad(type, flags, p, 0, streamId);
+      const frame: Frame = { type, streamId, endStream: (flags & Flag.END_STREAM) !== 0, data: slice(p, start, end) };
       if (padLength !== undefined) frame.padLength = padLength;
       return frame;
     }
-    case FrameType.HEADERS: {
-      requireStream('HEADERS', streamId);
+    case 'HEADERS': {
       const hasPriority = (flags & Flag.PRIORITY) !== 0;
-      const [padLength, start, end] = unpad('HEADERS', flags, p, hasPriority ? 5 : 0);
+      const [padLength, start, end] = unpad(type, flags, p, hasPriority ? 5 : 0, streamId);
       const frame: Frame = {
-        type: 'HEADERS',
+        type,
         streamId,
         endStream: (flags & Flag.END_STREAM) !== 0,
         endHeaders: (flags & Flag.END_HEADERS) !== 0,
@@ -317,68 +292,42 @@ export function parseFramePayload(h: FrameHeader, p: Uint8Array): Frame {
       if (hasPriority) frame.priority = readPriority(p, start);
       return frame;
     }
-    case FrameType.PRIORITY:
-      requireStream('PRIORITY', streamId);
-      if (p.length !== 5) throw new StreamError(streamId, 'FRAME_SIZE_ERROR', `PRIORITY length must be 5, got ${p.length} (RFC 9113 §6.3)`);
-      return { type: 'PRIORITY', streamId, priority: readPriority(p, 0) };
-    case FrameType.RST_STREAM:
-      requireStream('RST_STREAM', streamId);
-      if (p.length !== 4) throw connErr('FRAME_SIZE_ERROR', `RST_STREAM length must be 4, got ${p.length} (RFC 9113 §6.4)`);
-      return { type: 'RST_STREAM', streamId, errorCode: readUint32(p, 0) };
-    case FrameType.SETTINGS: {
-      requireConnection('SETTINGS', streamId, '§6.5');
+    case 'PRIORITY':
+      check(fixedLengthProblem(type, p.length), streamId);
+      return { type, streamId, priority: readPriority(p, 0) };
+    case 'RST_STREAM':
+      check(fixedLengthProblem(type, p.length), streamId);
+      return { type, streamId, errorCode: readUint32(p, 0) };
+    case 'SETTINGS': {
       const ack = (flags & Flag.ACK) !== 0;
-      if (ack && p.length !== 0) throw connErr('FRAME_SIZE_ERROR', `SETTINGS ACK must be empty, got ${p.length} octets (RFC 9113 §6.5)`);
-      if (p.length % 6 !== 0) throw connErr('FRAME_SIZE_ERROR', `SETTINGS length ${p.length} is not a multiple of 6 (RFC 9113 §6.5)`);
-      return { type: 'SETTINGS', streamId: 0, ack, settings: parseSettings(p) };
+      check(settingsLengthProblem(ack, p.length), streamId);
+      return { type, streamId: 0, ack, settings: parseSettings(p) };
     }
-    case FrameType.PUSH_PROMISE: {
-      requireStream('PUSH_PROMISE', streamId);
-      const [padLength, start, end] = unpad('PUSH_PROMISE', flags, p, 4);
+    case 'PUSH_PROMISE': {
+      const [padLength, start, end] = unpad(type, flags, p, 4, streamId);
       const promisedStreamId = readUint32(p, start) & MAX_STREAM_ID;
-      if (promisedStreamId === 0 || promisedStreamId % 2 !== 0)
-        throw connErr('PROTOCOL_ERROR', `PUSH_PROMISE promises stream ${promisedStreamId}; servers promise non-zero even ids (RFC 9113 §5.1.1, §6.6)`);
-      const frame: Frame = {
-        type: 'PUSH_PROMISE',
-        streamId,
-        endHeaders: (flags & Flag.END_HEADERS) !== 0,
-        promisedStreamId,
-        headerBlock: p.subarray(start + 4, end),
-      };
+      check(promisedIdProblem(promisedStreamId), streamId);
+      const frame: Frame = { type, streamId, endHeaders: (flags & Flag.END_HEADERS) !== 0, promisedStreamId, headerBlock: p.subarray(start + 4, end) };
       if (padLength !== undefined) frame.padLength = padLength;
       return frame;
     }
-    case FrameType.PING:
-      requireConnection('PING', streamId, '§6.7');
-      if (p.length !== 8) throw connErr('FRAME_SIZE_ERROR', `PING length must be 8, got ${p.length} (RFC 9113 §6.7)`);
-      return { type: 'PING', streamId: 0, ack: (flags & Flag.ACK) !== 0, data: p };
-    case FrameType.GOAWAY:
-      requireConnection('GOAWAY', streamId, '§6.8');
-      if (p.length < 8) throw connErr('FRAME_SIZE_ERROR', `GOAWAY needs at least 8 octets, got ${p.length} (RFC 9113 §6.8)`);
-      return {
-        type: 'GOAWAY',
-        streamId: 0,
-        lastStreamId: readUint32(p, 0) & MAX_STREAM_ID,
-        errorCode: readUint32(p, 4),
-        debugData: p.subarray(8),
-      };
-    case FrameType.WINDOW_UPDATE: {
-      if (p.length !== 4) throw connErr('FRAME_SIZE_ERROR', `WINDOW_UPDATE length must be 4, got ${p.length} (RFC 9113 §6.9)`);
+    case 'PING':
+      check(fixedLengthProblem(type, p.length), streamId);
+      return { type, streamId: 0, ack: (flags & Flag.ACK) !== 0, data: p };
+    case 'GOAWAY':
+      check(goawayLengthProblem(p.length), streamId);
+      return { type, streamId: 0, lastStreamId: readUint32(p, 0) & MAX_STREAM_ID, errorCode: readUint32(p, 4), debugData: p.subarray(8) };
+    case 'WINDOW_UPDATE': {
+      check(fixedLengthProblem(type, p.length), streamId);
       const windowSizeIncrement = readUint32(p, 0) & MAX_WINDOW_SIZE;
-      if (windowSizeIncrement === 0) {
-        const msg = `WINDOW_UPDATE increment of 0 on stream ${streamId} (RFC 9113 §6.9)`;
-        throw streamId === 0 ? connErr('PROTOCOL_ERROR', msg) : new StreamError(streamId, 'PROTOCOL_ERROR', msg);
-      }
-      return { type: 'WINDOW_UPDATE', streamId, windowSizeIncrement };
+      check(windowIncrementProblem(streamId, windowSizeIncrement), streamId);
+      return { type, streamId, windowSizeIncrement };
     }
-    case FrameType.CONTINUATION:
-      requireStream('CONTINUATION', streamId);
-      return { type: 'CONTINUATION', streamId, endHeaders: (flags & Flag.END_HEADERS) !== 0, headerBlock: p };
-    default:
-      // §4.1, §5.5: unknown types are passed up to be ignored, never rejected.
-      return { type: 'UNKNOWN', frameType: h.type, flags, streamId, payload: p };
+    case 'CONTINUATION':
+      return { type, streamId, endHeaders: (flags & Flag.END_HEADERS) !== 0, headerBlock: p };
   }
 }
+
 
 /**
  * Decode a byte string that holds only whole frames. Throws on the first
@@ -389,7 +338,7 @@ export function decodeFrames(bytes: Uint8Array, options?: DecoderOptions): Frame
   decoder.push(bytes);
   const frames = [...decoder.frames()];
   if (decoder.bufferedBytes > 0)
-    throw new ConnectionError('FRAME_SIZE_ERROR', `input ends inside a frame: ${decoder.bufferedBytes} octets left over`);
+    throw new ConnectionError('FRAME_SIZE_ERROR', 'truncated_input', `input ends inside a frame: ${decoder.bufferedBytes} octets left over`);
   return frames;
 }
 

@@ -1,23 +1,35 @@
-// Frame -> bytes (RFC 9113 §4.1, §6). By default the encoder refuses any
-// frame the RFC forbids a sender to write; `allowIllegal` lifts the semantic
-// rules for tests and teaching, and encodeRawFrame writes any 9-octet header.
+// Frame -> octets (RFC 9113 §4.1, §6): a plain framer. By default it
+// refuses any frame the RFC forbids a sender to write, by the same rules the
+// decoder enforces (frame-rules.ts); `allowIllegal` lifts them for tests and
+// teaching, and encodeRawFrame writes any 9-octet header at all.
+//
+// encodeFrame() and encodeFrameParts() make new buffers; checkFrame() and
+// writeFrame() let a caller lay frames out in a buffer of its own (the
+// connection's output queue does, outbound.ts).
 
+import { FRAME_HEADER_LENGTH, Flag, FrameType, MAX_MAX_FRAME_SIZE, MAX_STREAM_ID, MAX_UINT32, MAX_WINDOW_SIZE, MIN_MAX_FRAME_SIZE } from './constants.js';
+import type { Frame, PriorityFields } from './frame.js';
 import {
-  Flag,
-  FRAME_HEADER_LENGTH,
-  FrameType,
-  MAX_MAX_FRAME_SIZE,
-  MAX_STREAM_ID,
-  MAX_UINT32,
-  MAX_WINDOW_SIZE,
-  MIN_MAX_FRAME_SIZE,
-  SettingId,
-} from './constants.js';
-import type { DataFrame, Frame, PriorityFields } from './frame.js';
+  fixedLengthProblem,
+  frameSizeProblem,
+  promisedIdProblem,
+  type RuleProblem,
+  selfDependencyProblem,
+  settingsLengthProblem,
+  settingValueProblem,
+  streamUseProblem,
+  windowIncrementProblem,
+} from './frame-rules.js';
 
-/** Misuse of the encoder: the frame given cannot or must not be written. */
+/** Misuse of the encoder: the frame given cannot or must not be written. `label` names a broken RFC rule. */
 export class FrameEncodeError extends Error {
   override readonly name = 'FrameEncodeError';
+  constructor(
+    message: string,
+    readonly label: string = 'unrepresentable',
+  ) {
+    super(message);
+  }
 }
 
 export interface EncodeOptions {
@@ -104,12 +116,39 @@ export function frameTypeCode(frame: Frame): number {
   return frame.type === 'UNKNOWN' ? frame.frameType : FrameType[frame.type];
 }
 
-function fail(frame: Frame, why: string): never {
-  throw new FrameEncodeError(`cannot encode ${frame.type} frame: ${why}`);
+function fail(frame: Frame, why: string, label?: string): never {
+  throw new FrameEncodeError(`cannot encode ${frame.type} frame: ${why}`, label);
+}
+
+function refuse(frame: Frame, problem: RuleProblem | undefined): void {
+  if (problem) fail(frame, problem.message, problem.label);
 }
 
 const isUint = (v: unknown, max: number): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+
+/** The field holding each frame type's octets, where it has one. */
+const OCTETS_FIELD: Readonly<Record<Frame['type'], string | undefined>> = {
+  DATA: 'data',
+  HEADERS: 'headerBlock',
+  PRIORITY: undefined,
+  RST_STREAM: undefined,
+  SETTINGS: undefined,
+  PUSH_PROMISE: 'headerBlock',
+  PING: 'data',
+  GOAWAY: 'debugData',
+  WINDOW_UPDATE: undefined,
+  CONTINUATION: 'headerBlock',
+  UNKNOWN: 'payload',
+};
+
+/** A frame object of the wrong shape (a misspelt field, a string for octets) is the caller's mistake: say which. */
+function checkShape(frame: Frame): void {
+  if (!Object.hasOwn(OCTETS_FIELD, frame.type)) throw new FrameEncodeError(`cannot encode a frame of type ${JSON.stringify(frame.type)}: not a frame type`);
+  const field = OCTETS_FIELD[frame.type];
+  if (field && !((frame as unknown as Record<string, unknown>)[field] instanceof Uint8Array)) fail(frame, `its ${field} must be a Uint8Array`);
+  if (frame.type === 'SETTINGS' && !Array.isArray(frame.settings)) fail(frame, 'its settings must be an array of { id, value }');
+}
 
 /** What the wire format itself cannot carry: checked even with allowIllegal. */
 function checkRepresentable(frame: Frame, length: number): void {
@@ -155,57 +194,104 @@ function checkPriorityRepresentable(frame: Frame, p: PriorityFields): void {
 }
 
 /** The rules of RFC 9113 a sender must follow that one frame can break. */
+/** The rules of RFC 9113 a sender must keep (frame-rules.ts): checked unless allowIllegal. */
 function checkLegal(frame: Frame, length: number, maxFrameSize: number): void {
-  if (length > maxFrameSize)
-    fail(frame, `payload of ${length} octets exceeds the peer's SETTINGS_MAX_FRAME_SIZE ${maxFrameSize} (RFC 9113 §4.2)`);
-  const needsStream = frame.type !== 'SETTINGS' && frame.type !== 'PING' && frame.type !== 'GOAWAY';
-  if (frame.type === 'UNKNOWN' || frame.type === 'WINDOW_UPDATE') {
-    // Either is fine: WINDOW_UPDATE applies to the connection on stream 0 (§6.9).
-  } else if (needsStream && frame.streamId === 0) {
-    fail(frame, 'it must be sent on a stream, not stream 0 (RFC 9113 §6)');
-  } else if (!needsStream && frame.streamId !== 0) {
-    fail(frame, `it applies to the connection and must be sent on stream 0, not ${frame.streamId} (RFC 9113 §6)`);
-  }
+  refuse(frame, frameSizeProblem(length, maxFrameSize));
+  refuse(frame, streamUseProblem(frame.type, frame.streamId));
   switch (frame.type) {
     case 'SETTINGS':
-      if (frame.ack && frame.settings.length > 0) fail(frame, 'a SETTINGS ACK must have an empty payload (RFC 9113 §6.5)');
-      for (const s of frame.settings) checkSettingValue(frame, s.id, s.value);
+      refuse(frame, settingsLengthProblem(frame.ack, length));
+      for (const s of frame.settings) refuse(frame, settingValueProblem(s.id, s.value));
       break;
     case 'PUSH_PROMISE':
-      if (frame.promisedStreamId === 0 || frame.promisedStreamId % 2 !== 0)
-        fail(frame, `promised stream id ${frame.promisedStreamId} must be a non-zero even (server-initiated) id (RFC 9113 §5.1.1, §6.6)`);
+      refuse(frame, promisedIdProblem(frame.promisedStreamId));
       break;
     case 'PING':
-      if (frame.data.length !== 8) fail(frame, `opaque data must be exactly 8 octets, got ${frame.data.length} (RFC 9113 §6.7)`);
+      refuse(frame, fixedLengthProblem('PING', frame.data.length));
       break;
     case 'WINDOW_UPDATE':
-      if (frame.windowSizeIncrement === 0) fail(frame, 'the increment must be 1..2^31-1, not 0 (RFC 9113 §6.9)');
+      refuse(frame, windowIncrementProblem(frame.streamId, frame.windowSizeIncrement));
       break;
     case 'HEADERS':
     case 'PRIORITY':
-      if (frame.priority && frame.priority.dependsOn === frame.streamId)
-        fail(frame, `stream ${frame.streamId} cannot depend on itself (RFC 7540 §5.3.1)`);
+      refuse(frame, selfDependencyProblem(frame.streamId, frame.priority));
       break;
     case 'UNKNOWN':
-      if (frame.frameType <= FrameType.CONTINUATION)
-        fail(frame, `type 0x${frame.frameType.toString(16)} is a defined frame type; use its own variant`);
+      if (frame.frameType <= FrameType.CONTINUATION) fail(frame, `type 0x${frame.frameType.toString(16)} is a defined frame type; use its own variant`);
       break;
   }
 }
 
-function checkSettingValue(frame: Frame, id: number, value: number): void {
-  switch (id) {
-    case SettingId.ENABLE_PUSH:
-      if (value > 1) fail(frame, `SETTINGS_ENABLE_PUSH must be 0 or 1, got ${value} (RFC 9113 §6.5.2)`);
-      break;
-    case SettingId.INITIAL_WINDOW_SIZE:
-      if (value > MAX_WINDOW_SIZE) fail(frame, `SETTINGS_INITIAL_WINDOW_SIZE ${value} exceeds 2^31-1 (RFC 9113 §6.5.2)`);
-      break;
-    case SettingId.MAX_FRAME_SIZE:
-      if (value < MIN_MAX_FRAME_SIZE || value > MAX_MAX_FRAME_SIZE)
-        fail(frame, `SETTINGS_MAX_FRAME_SIZE ${value} is outside 2^14..2^24-1 (RFC 9113 §6.5.2)`);
-      break;
+/**
+ * Check a frame as encodeFrame() does (throwing FrameEncodeError) and
+ * return its payload length, for writeFrame().
+ */
+export function checkFrame(frame: Frame, options?: EncodeOptions): number {
+  checkShape(frame);
+  const length = payloadLength(frame);
+  checkRepresentable(frame, length);
+  if (!options?.allowIllegal) checkLegal(frame, length, options?.maxFrameSize ?? MIN_MAX_FRAME_SIZE);
+  return length;
+}
+
+/** The 9-octet frame header of §4.1 at `at` (the reserved bit clear). */
+export function writeFrameHeader(buf: Uint8Array, at: number, length: number, type: number, flags: number, streamId: number): void {
+  writeHeader(buf, at, length, type, flags, streamId, false);
+}
+
+/** The octets before a frame's body: the header and the fixed fields (pad length, priority, ids, codes). */
+export function headLength(frame: Frame): number {
+  return FRAME_HEADER_LENGTH + prefixLength(frame);
+}
+
+/**
+ * Write a checked frame (its payload `length` from checkFrame()) at `at`:
+ * its head, then, unless `bodyApart`, its body and zeroed padding. Returns
+ * the offset after what was written.
+ */
+export function writeFrame(frame: Frame, length: number, buf: Uint8Array, at: number, bodyApart = false): number {
+  writeHeader(buf, at, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
+  writePrefix(frame, buf, at + FRAME_HEADER_LENGTH);
+  let p = at + headLength(frame);
+  if (bodyApart) return p;
+  const end = at + FRAME_HEADER_LENGTH + length;
+  const body = frameBody(frame);
+  if (body) {
+    buf.set(body, p);
+    p += body.length;
   }
+  if (p < end) buf.fill(0, p, end); // padding octets are zero (§6.1)
+  return end;
+}
+
+/** Encode a frame into one new buffer (header, payload and zeroed padding). */
+export function encodeFrame(frame: Frame, options?: EncodeOptions): Buffer {
+  const length = checkFrame(frame, options);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
+  writeFrame(frame, length, out, 0);
+  return out;
+}
+
+/**
+ * Encode a frame as the list of buffers to write, in order: its head, then
+ * the body (the caller's own bytes, not copied), then padding. Suited to
+ * socket.cork()/writev.
+ */
+export function encodeFrameParts(frame: Frame, options?: EncodeOptions): Uint8Array[] {
+  const length = checkFrame(frame, options);
+  const head = Buffer.allocUnsafe(headLength(frame));
+  writeFrame(frame, length, head, 0, true);
+  const parts: Uint8Array[] = [head];
+  const body = frameBody(frame);
+  if (body && body.length > 0) parts.push(body);
+  const pad = 'padLength' in frame ? frame.padLength : undefined;
+  if (pad) parts.push(Buffer.alloc(pad));
+  return parts;
+}
+
+/** Encode several frames back to back into one buffer. */
+export function encodeFrames(frames: Iterable<Frame>, options?: EncodeOptions): Buffer {
+  return Buffer.concat([...frames].map((f) => encodeFrame(f, options)));
 }
 
 function writeHeader(buf: Uint8Array, at: number, length: number, type: number, flags: number, streamId: number, reserved: boolean): void {
@@ -303,124 +389,6 @@ function writePrefix(frame: Frame, buf: Uint8Array, at: number): void {
     default:
       break;
   }
-}
-
-/** The field holding each frame type's octets, where it has one. */
-const OCTETS_FIELD: Readonly<Record<Frame['type'], string | undefined>> = {
-  DATA: 'data',
-  HEADERS: 'headerBlock',
-  PRIORITY: undefined,
-  RST_STREAM: undefined,
-  SETTINGS: undefined,
-  PUSH_PROMISE: 'headerBlock',
-  PING: 'data',
-  GOAWAY: 'debugData',
-  WINDOW_UPDATE: undefined,
-  CONTINUATION: 'headerBlock',
-  UNKNOWN: 'payload',
-};
-
-/** A frame object of the wrong shape (a misspelt field, a string for octets) is the caller's mistake: say which. */
-function checkShape(frame: Frame): void {
-  if (!Object.hasOwn(OCTETS_FIELD, frame.type)) throw new FrameEncodeError(`cannot encode a frame of type ${JSON.stringify(frame.type)}: not a frame type`);
-  const field = OCTETS_FIELD[frame.type];
-  if (field && !((frame as unknown as Record<string, unknown>)[field] instanceof Uint8Array)) fail(frame, `its ${field} must be a Uint8Array`);
-  if (frame.type === 'SETTINGS' && !Array.isArray(frame.settings)) fail(frame, 'its settings must be an array of { id, value }');
-}
-
-function prepare(frame: Frame, options: EncodeOptions | undefined): number {
-  checkShape(frame);
-  const length = payloadLength(frame);
-  checkRepresentable(frame, length);
-  if (!options?.allowIllegal) {
-    const max = options?.maxFrameSize ?? MIN_MAX_FRAME_SIZE;
-    checkLegal(frame, length, max);
-  }
-  return length;
-}
-
-/**
- * Encode a frame as the list of buffers to write, in order: the 9-octet
- * header with the fixed fields, then the body (the caller's own bytes, not
- * copied), then padding. Suited to socket.cork()/writev.
- */
-export function encodeFrameParts(frame: Frame, options?: EncodeOptions): Uint8Array[] {
-  const length = prepare(frame, options);
-  const head = Buffer.allocUnsafe(frameHeadLength(frame));
-  writeFrameInto(frame, length, head, 0, true);
-  const parts: Uint8Array[] = [head];
-  const body = frameBody(frame);
-  if (body && body.length > 0) parts.push(body);
-  const pad = 'padLength' in frame ? frame.padLength : undefined;
-  if (pad) parts.push(Buffer.alloc(pad));
-  return parts;
-}
-
-/** Encode a frame into one new buffer (header, payload and zeroed padding). */
-export function encodeFrame(frame: Frame, options?: EncodeOptions): Buffer {
-  const length = prepare(frame, options);
-  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + length);
-  writeFrameInto(frame, length, out, 0, false);
-  return out;
-}
-
-// ---- laying out many frames in one buffer (the connection's output batches)
-
-/**
- * Check a frame as encodeFrame() would (throwing FrameEncodeError) and
- * return its payload length, for writeFrameInto().
- */
-export function checkFrame(frame: Frame, options?: EncodeOptions): number {
-  return prepare(frame, options);
-}
-
-/**
- * An unpadded DATA frame on a stream (§6.1) within `maxFrameSize` (§4.2):
- * all checkFrame() would check of it, so it may skip that, as the frames a
- * large body is cut into do.
- */
-export function isPlainDataFrame(frame: DataFrame, maxFrameSize: number): boolean {
-  return frame.padLength === undefined && frame.data.length <= maxFrameSize && frame.streamId !== 0 && isUint(frame.streamId, MAX_STREAM_ID);
-}
-
-/**
- * The header of an unpadded DATA frame whose body goes out apart: the frame
- * every 16 KiB of a large body makes, so it skips the general dispatch.
- * Returns the offset after the header.
- */
-export function writeDataHead(frame: DataFrame, buf: Uint8Array, at: number): number {
-  writeHeader(buf, at, frame.data.length, FrameType.DATA, frame.endStream ? Flag.END_STREAM : 0, frame.streamId, false);
-  return at + FRAME_HEADER_LENGTH;
-}
-
-/** The octets writeFrameInto() writes for a frame whose body is sent apart: header and prefix. */
-export function frameHeadLength(frame: Frame): number {
-  return FRAME_HEADER_LENGTH + prefixLength(frame);
-}
-
-/**
- * Write a checked frame (its payload `length` from checkFrame()) at `at`:
- * header and prefix, then, unless `bodyApart`, its body and zeroed padding.
- * Returns the offset after what was written.
- */
-export function writeFrameInto(frame: Frame, length: number, buf: Uint8Array, at: number, bodyApart: boolean): number {
-  writeHeader(buf, at, length, frameTypeCode(frame), frameFlags(frame), frame.streamId, false);
-  writePrefix(frame, buf, at + FRAME_HEADER_LENGTH);
-  let p = at + frameHeadLength(frame);
-  if (bodyApart) return p;
-  const end = at + FRAME_HEADER_LENGTH + length;
-  const body = frameBody(frame);
-  if (body) {
-    buf.set(body, p);
-    p += body.length;
-  }
-  if (p < end) buf.fill(0, p, end); // padding octets are zero (§6.1)
-  return end;
-}
-
-/** Encode several frames back to back into one buffer. */
-export function encodeFrames(frames: Iterable<Frame>, options?: EncodeOptions): Buffer {
-  return Buffer.concat([...frames].map((f) => encodeFrame(f, options)));
 }
 
 /**

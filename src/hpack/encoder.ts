@@ -11,7 +11,7 @@
 // is longer, a check that every string is an octet string, a lookup that
 // takes any name (hpack.js's is a plain object: 'constructor' gave a wrong
 // index, '__proto__' threw), and one copy per block instead of a bit-by-bit
-// writer (block-writer.ts says why).
+// writer.
 
 import hpack from 'hpack.js';
 import { DEFAULT_SETTINGS, MAX_UINT32 } from '../frames/constants.js';
@@ -47,17 +47,59 @@ function checkSize(what: string, n: number): number {
 /** Dynamic entries searched for a match, newest first (as hpack.js's compressor does): bounds the cost per field. */
 const LOOKUP_DEPTH = 32;
 
-// encode() runs start to finish without yielding, so every encoder can
-// share one writer and one plan scratch: nothing of either per connection.
-const writer = new BlockWriter();
 /**
- * Per field i, decided before anything is written: at 3i and 3i+1 the
- * Huffman length of the name and value (-1: raw), at 3i+2 1 if the field
- * is never indexed.
+ * A block writer and a plan array, lent to one encode() at a time. Every
+ * encoder in the process shares the one instance, so a connection needs no
+ * scratch of its own; that is safe because encode() runs from start to
+ * finish without yielding, and borrow() refuses a second borrower (an
+ * isSensitive callback that encodes, say) instead of letting it overwrite
+ * the first's plans.
  */
-let plans = new Int32Array(3 * 64);
-/** Set while a block is encoded: an isSensitive callback that encodes would overwrite the scratch. */
-let encoding = false;
+export class EncodingScratch {
+  static readonly shared = new EncodingScratch();
+  readonly writer = new BlockWriter();
+  /**
+   * Per field i, decided before anything is written: at 3i and 3i+1 the
+   * Huffman length of the name and value (-1: raw), at 3i+2 1 if the field
+   * is never indexed.
+   */
+  #plans = new Int32Array(3 * 64);
+  #lent = false;
+
+  borrow(fields: number): Int32Array {
+    if (this.#lent) throw new Error('HpackEncoder.encode() called from inside an encode() (an isSensitive callback?)');
+    this.#lent = true;
+    if (3 * fields > this.#plans.length) this.#plans = new Int32Array(3 * fields);
+    return this.#plans;
+  }
+
+  giveBack(): void {
+    this.#lent = false;
+  }
+}
+
+/**
+ * The Huffman-coded length of field i's name or value, or HpackEncodeError
+ * when it is not an octet string (see header-list.ts).
+ */
+function huffmanLengthOf(field: HeaderField, i: number, part: 'name' | 'value'): number {
+  const s = field[part];
+  if (typeof s !== 'string') throw new HpackEncodeError(`field ${i}: name and value must be strings`);
+  const n = huffmanLength(s);
+  if (n < 0)
+    throw new HpackEncodeError(
+      `field ${i} (${JSON.stringify(String(field.name).slice(0, 40))}): its ${part} holds a char above U+00FF; names and values are octet strings (see header-list.ts)`,
+    );
+  return n;
+}
+
+/** Throws the HpackEncodeError encode() would, for fields to be encoded later (trailers, say). */
+export function checkEncodable(fields: HeaderList): void {
+  for (let i = 0; i < fields.length; i++) {
+    huffmanLengthOf(fields[i]!, i, 'name');
+    huffmanLengthOf(fields[i]!, i, 'value');
+  }
+}
 
 export class HpackEncoder {
   readonly #table: hpack.Table;
@@ -99,43 +141,38 @@ export class HpackEncoder {
    * before any state changes, if a name or value is not an octet string.
    */
   encode(fields: HeaderList): Uint8Array {
-    if (encoding) throw new Error('HpackEncoder.encode() called from inside an encode() (an isSensitive callback?)');
-    encoding = true;
+    const scratch = EncodingScratch.shared;
+    const plans = scratch.borrow(fields.length);
     try {
-      if (3 * fields.length > plans.length) plans = new Int32Array(3 * fields.length);
       let bound = 12; // two size updates
       for (let i = 0; i < fields.length; i++) {
         const field = fields[i]!;
-        this.#prepare(field, i);
+        this.#plan(field, i, plans);
         bound += BlockWriter.fieldBound(field.name.length, field.value.length);
       }
+      const writer = scratch.writer;
       writer.begin(bound);
       this.#writeSizeUpdates(writer);
-      for (let i = 0; i < fields.length; i++) this.#writeField(writer, fields[i]!, i);
+      for (let i = 0; i < fields.length; i++) this.#writeField(writer, fields[i]!, i, plans);
       return writer.finish();
     } finally {
-      encoding = false;
+      scratch.giveBack();
     }
   }
 
-  #prepare(field: HeaderField, i: number): void {
-    const { name, value } = field;
-    if (typeof name !== 'string' || typeof value !== 'string') throw new HpackEncodeError(`field ${i}: name and value must be strings`);
-    const nameHuffman = huffmanLength(name);
-    const valueHuffman = huffmanLength(value);
-    if (nameHuffman < 0 || valueHuffman < 0)
-      throw new HpackEncodeError(
-        `field ${i} (${JSON.stringify(name.slice(0, 40))}): its ${nameHuffman < 0 ? 'name' : 'value'} holds a char above U+00FF; names and values are octet strings (see header-list.ts)`,
-      );
+  /** How field i will be written, decided (and checked) before anything is. */
+  #plan(field: HeaderField, i: number, plans: Int32Array): void {
+    const nameHuffman = huffmanLengthOf(field, i, 'name');
+    const valueHuffman = huffmanLengthOf(field, i, 'value');
     // Each string on its own: Huffman unless it is longer (RFC 7541 §5.2; at
     // equal length Huffman, as the RFC's examples in Appendix C do).
-    plans[3 * i] = this.#huffman && nameHuffman <= name.length ? nameHuffman : -1;
-    plans[3 * i + 1] = this.#huffman && valueHuffman <= value.length ? valueHuffman : -1;
-    plans[3 * i + 2] = field.sensitive === true || this.#isSensitive(name, value) ? 1 : 0;
+    plans[3 * i] = this.#huffman && nameHuffman <= field.name.length ? nameHuffman : -1;
+    plans[3 * i + 1] = this.#huffman && valueHuffman <= field.value.length ? valueHuffman : -1;
+    plans[3 * i + 2] = field.sensitive === true || this.#isSensitive(field.name, field.value) ? 1 : 0;
   }
 
   /** One field (RFC 7541 §6.1, §6.2.1, §6.2.3). */
-  #writeField(w: BlockWriter, field: HeaderField, i: number): void {
+  #writeField(w: BlockWriter, field: HeaderField, i: number, plans: Int32Array): void {
     const { name, value } = field;
     const nameHuffman = plans[3 * i]!;
     const valueHuffman = plans[3 * i + 1]!;

@@ -50,7 +50,7 @@ export class HpackDecodeError extends Error {
 
   /** COMPRESSION_ERROR for GOAWAY (RFC 9113 §4.3, §5.4.1). Always valid. */
   toConnectionError(): ConnectionError {
-    return new ConnectionError('COMPRESSION_ERROR', `header block: ${this.message}`);
+    return new ConnectionError('COMPRESSION_ERROR', `hpack_${this.reason.replace(/-/g, '_')}`, `header block: ${this.message}`);
   }
 
   /**
@@ -60,7 +60,7 @@ export class HpackDecodeError extends Error {
    */
   toProtocolError(streamId: number): ConnectionError | StreamError {
     if (!this.contextIntact) return this.toConnectionError();
-    return new StreamError(streamId, 'PROTOCOL_ERROR', `header block: ${this.message}`);
+    return new StreamError(streamId, 'PROTOCOL_ERROR', `hpack_${this.reason.replace(/-/g, '_')}`, `header block: ${this.message}`);
   }
 }
 

@@ -1,9 +1,9 @@
 // The HPACK layer: header lists compressed and decompressed over hpack.js
-// (RFC 7541), with the HTTP/2 field rules checked apart (RFC 9113 §8).
+// (RFC 7541). The HTTP/2 message rules (RFC 9113 §8) are the engine's:
+// src/connection/message-rules.ts.
 export * from './header-list.js';
 export * from './errors.js';
-export * from './encoder.js';
+export { HpackEncoder, type HpackEncoderOptions, checkEncodable } from './encoder.js';
 export * from './decoder.js';
 export type * from './dynamic-table.js';
 export * from './sensitive.js';
-export * from './validate.js';

@@ -1,6 +1,7 @@
 // The handler API, modelled on Go's net/http with http.Pusher: one handler
 // serves HTTP/2 (with push) and HTTP/1.1 (without) alike.
 
+import type { PushRefusal } from '../connection/push-rules.js';
 import type { HeaderField } from '../hpack/header-list.js';
 
 export type Handler = (req: Request, res: Response) => void | Promise<void>;
@@ -54,12 +55,7 @@ export interface PushHandle {
 
 export type PushRejection =
   | 'http1' // HTTP/1.1 has no push
-  | 'push_disabled' // the client sent SETTINGS_ENABLE_PUSH=0
-  | 'recursive' // a pushed response cannot push
-  | 'concurrency_limit' // the client's SETTINGS_MAX_CONCURRENT_STREAMS is reached
-  | 'goaway' // the connection is going away
-  | 'ids_exhausted'
-  | 'stream_closed' // the parent stream is done or reset
+  | Exclude<PushRefusal, 'not_server'> // the engine's reasons (push-rules.ts): push_disabled, recursive, stream_closed, concurrency_limit, goaway, connection_closed, ids_exhausted
   | 'invalid_target'
   | 'invalid_method'
   | 'invalid_header';

@@ -3,7 +3,7 @@
 // stream's queued DATA, which only drains as the client's windows allow.
 
 import type { Http2Endpoint } from '../connection/endpoint.js';
-import type { PushRefusal } from '../connection/push-rules.js';
+import { PUSH_REFUSAL_MESSAGES, type PushRefusal } from '../connection/push-rules.js';
 import type { HeaderField } from '../hpack/header-list.js';
 import { PushRejectedError, type PushHandle, type PushOptions, type PushRejection, type Response } from './handler-api.js';
 import { appendOutgoing, type HeaderValue, outgoingValues, removeOutgoing, setOutgoing, statusField } from './header-fields.js';
@@ -33,16 +33,6 @@ const EMPTY = new Uint8Array(0);
 /** Queued DATA above which write() asks the caller to wait. */
 export const HIGH_WATER_MARK = 64 * 1024;
 
-const REFUSAL: Record<PushRefusal, PushRejection> = {
-  not_server: 'push_disabled',
-  push_disabled: 'push_disabled',
-  parent_not_open: 'stream_closed',
-  parent_is_pushed: 'recursive',
-  concurrency_limit: 'concurrency_limit',
-  goaway: 'goaway',
-  ids_exhausted: 'ids_exhausted',
-  connection_closed: 'goaway',
-};
 
 // Buffer.from uses Node's pool for small strings: cheaper than TextEncoder (profiled).
 const bytesOf = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
@@ -205,10 +195,10 @@ export class Http2Response implements Response {
   }
 
   get pushRefusal(): { reason: PushRejection; message: string } | undefined {
-    if (this.parent.pushed) return { reason: 'recursive', message: 'a pushed response cannot push (RFC 9113 §6.6)' };
-    if (this.#finished) return { reason: 'stream_closed', message: 'the response has ended: promises must precede its end (RFC 9113 §8.4)' };
-    const refusal = this.#port.endpoint.pushRefusal(this.streamId);
-    return refusal && { reason: REFUSAL[refusal], message: refusalMessage(refusal) };
+    // A handler's end() is its stream's END_STREAM to the engine: the same 'stream_closed' as a reset stream.
+    const refusal: PushRefusal | undefined = this.parent.pushed ? 'recursive' : this.#finished ? 'stream_closed' : this.#port.endpoint.pushRefusal(this.streamId);
+    if (!refusal || refusal === 'not_server') return undefined;
+    return { reason: refusal, message: PUSH_REFUSAL_MESSAGES[refusal] };
   }
 
   async push(target: string, options?: PushOptions): Promise<PushHandle> {
@@ -224,24 +214,5 @@ export class Http2Response implements Response {
     if (this.#closed) return;
     this.#closed = true;
     this.emit('close');
-  }
-}
-
-function refusalMessage(refusal: PushRefusal): string {
-  switch (refusal) {
-    case 'push_disabled':
-    case 'not_server':
-      return 'the client disabled push with SETTINGS_ENABLE_PUSH=0 (RFC 9113 §6.5.2); browsers do';
-    case 'parent_not_open':
-      return 'the request stream is closed or reset';
-    case 'parent_is_pushed':
-      return 'a pushed response cannot push';
-    case 'concurrency_limit':
-      return "the client's SETTINGS_MAX_CONCURRENT_STREAMS is reached (RFC 9113 §5.1.2)";
-    case 'goaway':
-    case 'connection_closed':
-      return 'the connection is going away (RFC 9113 §6.8)';
-    case 'ids_exhausted':
-      return 'no stream id is left on this connection';
   }
 }

@@ -4,7 +4,8 @@
 // engine; this file only moves bytes, time and events.
 
 import type { Duplex } from 'node:stream';
-import { Http2Endpoint, type EndpointLimits, type EndpointTimeouts } from '../connection/endpoint.js';
+import { Http2Endpoint } from '../connection/endpoint.js';
+import type { EndpointLimits, EndpointTimeouts } from '../connection/options.js';
 import type { EndpointEvent } from '../connection/events.js';
 import type { Settings } from '../connection/settings.js';
 import { ErrorCode, errorCodeName } from '../frames/constants.js';

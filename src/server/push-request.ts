@@ -4,12 +4,15 @@
 // and no field that implies a body or names another host.
 
 import type { HeaderField } from '../hpack/header-list.js';
-import { validatePushPromiseHeaders } from '../hpack/validate.js';
+import { validatePushPromiseHeaders } from '../connection/message-rules.js';
 import { PushRejectedError, type PushOptions } from './handler-api.js';
 
 // Meaningful only with content, which a promised request cannot have
 // (§8.4); host because the authority comes from the target.
 const FORBIDDEN = new Set(['content-length', 'content-encoding', 'trailer', 'te', 'expect', 'host']);
+
+/** Message-rule labels (message-rules.ts) that come from the target's path or authority, not from the fields given. */
+const TARGET_PROBLEMS = new Set(['missing_path', 'empty_path', 'path_not_absolute', 'asterisk_path', 'authority_with_userinfo', 'push_without_authority', 'host_authority_mismatch']);
 
 export interface ParentRequest {
   scheme: string;
@@ -60,6 +63,6 @@ export function promisedRequest(parent: ParentRequest, target: string, options: 
     for (const value of typeof raw === 'string' ? [raw] : raw) fields.push({ name, value });
   }
   const problem = validatePushPromiseHeaders(fields);
-  if (problem) throw new PushRejectedError(problem.includes('":path"') || problem.includes('":authority"') ? 'invalid_target' : 'invalid_header', problem);
+  if (problem) throw new PushRejectedError(TARGET_PROBLEMS.has(problem.label) ? 'invalid_target' : 'invalid_header', problem.reason);
   return { method, path, authority, fields };
 }

@@ -8,7 +8,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { getHeapStatistics } from 'node:v8';
-import type { EndpointLimits, EndpointTimeouts } from '../connection/endpoint.js';
+import type { EndpointLimits, EndpointTimeouts } from '../connection/options.js';
 import type { Settings } from '../connection/settings.js';
 import { CLIENT_PREFACE } from '../frames/constants.js';
 import { Tracer, type TraceRecord } from '../trace.js';

@@ -12,7 +12,8 @@
 
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Http2Endpoint, type EndpointOptions } from '../../src/connection/endpoint.js';
+import { Http2Endpoint } from '../../src/connection/endpoint.js';
+import type { EndpointOptions } from '../../src/connection/options.js';
 import type { EndpointEvent } from '../../src/connection/events.js';
 import { CLIENT_PREFACE, SettingId } from '../../src/frames/constants.js';
 import { FrameDecoder } from '../../src/frames/decode.js';

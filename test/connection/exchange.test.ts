@@ -137,7 +137,7 @@ describe('engine pair: server push (RFC 9113 §8.4)', () => {
     p.client.request(GET('/'), { endStream: true });
     p.pump();
     p.server.push(1, GET('/a'));
-    expect(p.server.pushRefusal(2)).to.equal('parent_is_pushed');
+    expect(p.server.pushRefusal(2)).to.equal('recursive');
     expect(p.server.pushRefusal(1)).to.equal('concurrency_limit');
     p.server.shutdown();
     expect(p.server.pushRefusal(1)).to.equal('goaway');

@@ -3,7 +3,8 @@
 // engine and reads back exactly the frames it answers with.
 
 import { expect } from 'chai';
-import { Http2Endpoint, type EndpointOptions } from '../../src/connection/endpoint.js';
+import { Http2Endpoint } from '../../src/connection/endpoint.js';
+import type { EndpointOptions } from '../../src/connection/options.js';
 import type { EndpointEvent } from '../../src/connection/events.js';
 import { CLIENT_PREFACE, errorCodeName } from '../../src/frames/constants.js';
 import { FrameDecoder } from '../../src/frames/decode.js';

@@ -13,13 +13,13 @@ const ok: PushContext = {
   peerEnablePush: true,
   peerMaxConcurrentStreams: 100,
   pushedStreamsInUse: 0,
-  nextPushId: 2,
+  idsExhausted: false,
 };
 
-function parent(id: number, state: Stream['state'], localEnded = false): Stream {
+function parent(id: number, state: Stream['state'], responseEnded = false): Stream {
   const s = new Stream(id, 65535, 65535);
   s.state = state;
-  s.localEnded = localEnded;
+  if (responseEnded) s.send.headSent(true, true);
   return s;
 }
 
@@ -34,12 +34,13 @@ describe('push rules', () => {
     ['a closed connection', { closed: true }, parent(1, 'open'), 'connection_closed'],
     ['after GOAWAY', { goaway: true }, parent(1, 'open'), 'goaway'],
     ['push disabled', { peerEnablePush: false }, parent(1, 'open'), 'push_disabled'],
-    ['a pushed parent', {}, parent(2, 'half_closed_remote'), 'parent_is_pushed'],
-    ['a closed parent', {}, parent(1, 'closed'), 'parent_not_open'],
-    ['a parent whose response has ended', {}, parent(1, 'half_closed_remote', true), 'parent_not_open'],
-    ['no parent', {}, undefined, 'parent_not_open'],
+    ['a pushed parent', {}, parent(2, 'half_closed_remote'), 'recursive'],
+    ['a closed parent', {}, parent(1, 'closed'), 'stream_closed'],
+    ['a parent in half-closed (local): the §5.1 table forbids PUSH_PROMISE there', {}, parent(1, 'half_closed_local'), 'stream_closed'],
+    ['a parent whose response has ended', {}, parent(1, 'half_closed_remote', true), 'stream_closed'],
+    ['no parent', {}, undefined, 'stream_closed'],
     ['the concurrency limit', { pushedStreamsInUse: 100 }, parent(1, 'open'), 'concurrency_limit'],
-    ['ids exhausted', { nextPushId: 2 ** 31 }, parent(1, 'open'), 'ids_exhausted'],
+    ['ids exhausted', { idsExhausted: true }, parent(1, 'open'), 'ids_exhausted'],
   ];
   for (const [name, ctx, p, reason] of cases) {
     it(`refuses on ${name}: ${reason}`, () => {

@@ -29,34 +29,47 @@ describe('frame encoder', () => {
     );
   });
 
-  const refused: Array<[string, Frame, RegExp]> = [
-    ['DATA on stream 0', { type: 'DATA', streamId: 0, endStream: false, data: new Uint8Array(1) }, /stream 0/],
-    ['HEADERS on stream 0', { type: 'HEADERS', streamId: 0, endStream: false, endHeaders: true, headerBlock: new Uint8Array(1) }, /stream 0/],
-    ['RST_STREAM on stream 0', { type: 'RST_STREAM', streamId: 0, errorCode: 0 }, /stream 0/],
-    ['CONTINUATION on stream 0', { type: 'CONTINUATION', streamId: 0, endHeaders: true, headerBlock: new Uint8Array(0) }, /stream 0/],
-    ['SETTINGS on stream 1', { type: 'SETTINGS', streamId: 1, ack: false, settings: [] }, /stream 0, not 1/],
-    ['PING on stream 1', { type: 'PING', streamId: 1, ack: false, data: new Uint8Array(8) }, /stream 0/],
-    ['GOAWAY on stream 1', { type: 'GOAWAY', streamId: 1, lastStreamId: 0, errorCode: 0, debugData: new Uint8Array(0) }, /stream 0/],
-    ['DATA over the max frame size', { type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(16385) }, /SETTINGS_MAX_FRAME_SIZE 16384/],
-    ['padding pushing DATA over the max', { type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(16384 - 10), padLength: 10 }, /16385 octets/],
-    ['SETTINGS ACK with settings', { type: 'SETTINGS', streamId: 0, ack: true, settings: [{ id: 1, value: 0 }] }, /ACK must have an empty payload/],
-    ['ENABLE_PUSH=2', { type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.ENABLE_PUSH, value: 2 }] }, /ENABLE_PUSH/],
-    ['INITIAL_WINDOW_SIZE=2^31', { type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.INITIAL_WINDOW_SIZE, value: 2 ** 31 }] }, /INITIAL_WINDOW_SIZE/],
-    ['MAX_FRAME_SIZE=16383', { type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.MAX_FRAME_SIZE, value: 16383 }] }, /MAX_FRAME_SIZE/],
-    ['PING of 7 octets', { type: 'PING', streamId: 0, ack: false, data: new Uint8Array(7) }, /exactly 8 octets/],
-    ['WINDOW_UPDATE of 0', { type: 'WINDOW_UPDATE', streamId: 1, windowSizeIncrement: 0 }, /not 0/],
-    ['odd promised stream', { type: 'PUSH_PROMISE', streamId: 1, endHeaders: true, promisedStreamId: 3, headerBlock: new Uint8Array(0) }, /even/],
-    ['self-dependency', { type: 'PRIORITY', streamId: 5, priority: { exclusive: false, dependsOn: 5, weight: 16 } }, /depend on itself/],
-    ['UNKNOWN with a defined type', { type: 'UNKNOWN', frameType: 4, flags: 0, streamId: 0, payload: new Uint8Array(0) }, /defined frame type/],
+  // Each refusal names the rule it breaks (frame-rules.ts), the same label the decoder raises.
+  const refused: Array<[string, Frame, string]> = [
+    ['DATA on stream 0', { type: 'DATA', streamId: 0, endStream: false, data: new Uint8Array(1) }, 'frame_needs_stream'],
+    ['HEADERS on stream 0', { type: 'HEADERS', streamId: 0, endStream: false, endHeaders: true, headerBlock: new Uint8Array(1) }, 'frame_needs_stream'],
+    ['RST_STREAM on stream 0', { type: 'RST_STREAM', streamId: 0, errorCode: 0 }, 'frame_needs_stream'],
+    ['CONTINUATION on stream 0', { type: 'CONTINUATION', streamId: 0, endHeaders: true, headerBlock: new Uint8Array(0) }, 'frame_needs_stream'],
+    ['SETTINGS on stream 1', { type: 'SETTINGS', streamId: 1, ack: false, settings: [] }, 'frame_needs_stream_0'],
+    ['PING on stream 1', { type: 'PING', streamId: 1, ack: false, data: new Uint8Array(8) }, 'frame_needs_stream_0'],
+    ['GOAWAY on stream 1', { type: 'GOAWAY', streamId: 1, lastStreamId: 0, errorCode: 0, debugData: new Uint8Array(0) }, 'frame_needs_stream_0'],
+    ['DATA over the max frame size', { type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(16385) }, 'frame_too_large'],
+    ['padding pushing DATA over the max', { type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(16384 - 10), padLength: 10 }, 'frame_too_large'],
+    ['SETTINGS ACK with settings', { type: 'SETTINGS', streamId: 0, ack: true, settings: [{ id: 1, value: 0 }] }, 'settings_ack_with_payload'],
+    ['ENABLE_PUSH=2', { type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.ENABLE_PUSH, value: 2 }] }, 'settings_enable_push'],
+    ['INITIAL_WINDOW_SIZE=2^31', { type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.INITIAL_WINDOW_SIZE, value: 2 ** 31 }] }, 'settings_initial_window_size'],
+    ['MAX_FRAME_SIZE=16383', { type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.MAX_FRAME_SIZE, value: 16383 }] }, 'settings_max_frame_size'],
+    ['PING of 7 octets', { type: 'PING', streamId: 0, ack: false, data: new Uint8Array(7) }, 'ping_length'],
+    ['WINDOW_UPDATE of 0', { type: 'WINDOW_UPDATE', streamId: 1, windowSizeIncrement: 0 }, 'window_update_zero'],
+    ['odd promised stream', { type: 'PUSH_PROMISE', streamId: 1, endHeaders: true, promisedStreamId: 3, headerBlock: new Uint8Array(0) }, 'push_promise_bad_id'],
+    ['self-dependency', { type: 'PRIORITY', streamId: 5, priority: { exclusive: false, dependsOn: 5, weight: 16 } }, 'self_dependency'],
   ];
-  for (const [name, frame, why] of refused) {
-    it(`refuses ${name}, and writes it when allowIllegal`, () => {
-      expect(() => encodeFrame(frame)).to.throw(FrameEncodeError, why);
-      expect(() => encodeFrameParts(frame)).to.throw(FrameEncodeError, why);
+  for (const [name, frame, label] of refused) {
+    it(`refuses ${name} (${label}), and writes it when allowIllegal`, () => {
+      for (const encode of [encodeFrame, encodeFrameParts]) {
+        let error: unknown;
+        try {
+          encode(frame);
+        } catch (e) {
+          error = e;
+        }
+        expect(error).to.be.instanceOf(FrameEncodeError);
+        expect((error as FrameEncodeError).label).to.equal(label);
+        expect((error as Error).message).to.match(/\(RFC \d+ §/);
+      }
       const wire = encodeFrame(frame, { allowIllegal: true, maxFrameSize: 16384 });
       expect(wire.length).to.be.greaterThan(8);
     });
   }
+
+  it('refuses an UNKNOWN frame that carries a defined type', () => {
+    expect(() => encodeFrame({ type: 'UNKNOWN', frameType: 4, flags: 0, streamId: 0, payload: new Uint8Array(0) })).to.throw(FrameEncodeError, /defined frame type/);
+  });
 
   const unrepresentable: Array<[string, Frame, RegExp]> = [
     ['stream id 2^31', { type: 'RST_STREAM', streamId: 2 ** 31, errorCode: 0 }, /stream id/],

@@ -5,7 +5,7 @@
 
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { COPY_LIMIT, OutboundQueue } from '../../src/connection/outbound.js';
+import { COPY_LIMIT, OutputQueue } from '../../src/connection/output-queue.js';
 import { encodeFrame } from '../../src/frames/encode.js';
 import type { DataFrame, Frame } from '../../src/frames/frame.js';
 import { arbFrame } from '../../src/testing/index.js';
@@ -27,11 +27,11 @@ const arbLargeData: fc.Arbitrary<Frame> = fc
       : { type: 'DATA', streamId, endStream, data: Buffer.alloc(length, length & 0xff), padLength },
   );
 
-describe('connection: OutboundQueue', () => {
+describe('connection: OutputQueue', () => {
   it('any frames, taken in any number of batches, are the octets encodeFrame gives, in order (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(arbFrame(), arbLargeData), { maxLength: 12 }), fc.array(fc.nat({ max: 12 })), fc.boolean(), (frames, cuts, viaPushData) => {
-        const q = new OutboundQueue(MAX, undefined);
+        const q = new OutputQueue(MAX, undefined);
         const wire: Uint8Array[] = [];
         const takeAt = new Set(cuts);
         frames.forEach((f, i) => {
@@ -49,7 +49,7 @@ describe('connection: OutboundQueue', () => {
   });
 
   it('small frames leave as one buffer', () => {
-    const q = new OutboundQueue(MAX, undefined);
+    const q = new OutputQueue(MAX, undefined);
     q.push({ type: 'HEADERS', streamId: 1, endStream: false, endHeaders: true, headerBlock: Uint8Array.of(0x88) });
     q.push(data(1, COPY_LIMIT, true));
     q.push({ type: 'PING', streamId: 0, ack: true, data: new Uint8Array(8) });
@@ -59,7 +59,7 @@ describe('connection: OutboundQueue', () => {
   });
 
   it('a large body is its own part: the caller\'s bytes, not a copy', () => {
-    const q = new OutboundQueue(MAX, undefined);
+    const q = new OutputQueue(MAX, undefined);
     const big = data(1, MAX);
     q.push({ type: 'HEADERS', streamId: 1, endStream: false, endHeaders: true, headerBlock: Uint8Array.of(0x88) });
     q.push(big);
@@ -70,7 +70,7 @@ describe('connection: OutboundQueue', () => {
   });
 
   it('refuses a frame the peer\'s SETTINGS_MAX_FRAME_SIZE does not allow, queueing nothing', () => {
-    const q = new OutboundQueue(MAX, undefined);
+    const q = new OutputQueue(MAX, undefined);
     expect(() => q.push(data(1, MAX + 1))).to.throw(/SETTINGS_MAX_FRAME_SIZE|exceeds/);
     expect(q.frames).to.equal(0);
     q.maxFrameSize = 2 * MAX;
@@ -80,7 +80,7 @@ describe('connection: OutboundQueue', () => {
 
   it('pushData: the scheduler\'s DATA frames, checked for size, queued like push() and seen by the hook', () => {
     const seen: Frame[] = [];
-    const q = new OutboundQueue(MAX, (_dir, f) => seen.push(f));
+    const q = new OutputQueue(MAX, (_dir, f) => seen.push(f));
     const big = data(3, MAX, true);
     q.pushData(big);
     expect(() => q.pushData(data(3, MAX + 1))).to.throw(/SETTINGS_MAX_FRAME_SIZE|exceeds/);
@@ -96,7 +96,7 @@ describe('connection: OutboundQueue', () => {
   });
 
   it('batches larger than the kept capacity, then small ones, come out whole', () => {
-    const q = new OutboundQueue(MAX, undefined);
+    const q = new OutputQueue(MAX, undefined);
     const many = Array.from({ length: 3000 }, (_, i) => data(1 + 2 * (i % 5), i % 3 === 0 ? MAX : 7));
     for (const f of many) q.pushData(f);
     expect(q.frames).to.equal(3000);

@@ -1,18 +1,15 @@
-// The outbound side: frames become bytes in wire order. Control frames and
-// header blocks go out first, in the order they were made (HPACK state
-// depends on it, RFC 9113 §4.3); then DATA of the streams that have window,
-// one frame per stream per round so no stream starves the others.
-//
-// Frames are checked when queued and laid out when taken: every frame
-// header, control frame and small body in one new buffer, and each large
-// body as its own part, uncopied. A batch of small responses then leaves as
-// one buffer made by one allocation (profiled: a buffer per frame header and
-// a copy of the batch were most of what a small response allocated), and a
-// large body is never copied on its way to the socket.
+// The output queue: frames become octets in the order they were queued,
+// which is wire order (header blocks must leave in the order they were
+// encoded, RFC 9113 §4.3). Frames are checked when queued and laid out when
+// taken, in batches: every frame header, control frame and small body in
+// one new buffer, and each large body as a part of its own, uncopied. A
+// batch of small responses leaves as one buffer made by one allocation, and
+// a large body is never copied on its way to the socket (bench/README.md
+// tells how this was measured).
 
 import { Buffer } from 'node:buffer';
-import { FRAME_HEADER_LENGTH } from '../frames/constants.js';
-import { checkFrame, frameBody, frameHeadLength, isPlainDataFrame, writeDataHead, writeFrameInto } from '../frames/encode.js';
+import { FRAME_HEADER_LENGTH, Flag, FrameType, MAX_STREAM_ID } from '../frames/constants.js';
+import { checkFrame, frameBody, headLength, writeFrame, writeFrameHeader } from '../frames/encode.js';
 import type { DataFrame, Frame } from '../frames/frame.js';
 
 export type FrameHook = (direction: 'in' | 'out', frame: Frame) => void;
@@ -20,7 +17,7 @@ export type FrameHook = (direction: 'in' | 'out', frame: Frame) => void;
 /** Bodies up to this size are copied into the batch; larger ones are written as they are. */
 export const COPY_LIMIT = 4096;
 
-export class OutboundQueue {
+export class OutputQueue {
   // Fresh arrays for each batch: kept ones end up in the old generation, and
   // every young frame stored into them then costs the scavenger (measured).
   #frames: Frame[] = [];
@@ -78,16 +75,18 @@ export class OutboundQueue {
     const length = checkFrame(frame, this.#encodeOptions);
     this.hook?.('out', frame);
     const isApart = apart(frame, length);
-    this.#add(frame, length, isApart ? frameHeadLength(frame) : FRAME_HEADER_LENGTH + length, isApart);
+    this.#add(frame, length, isApart ? headLength(frame) : FRAME_HEADER_LENGTH + length, isApart);
   }
 
   /**
-   * Queue a DATA frame: the scheduler's frame, 64 of them to a MiB of body at
-   * the default frame size. A plain one (isPlainDataFrame) needs no further
-   * check; any other goes through push(), which refuses it with the precise reason.
+   * Queue a DATA frame the scheduler cut from a stream's queue: 64 of them
+   * to a MiB of body. One with no padding, on a stream id, within the
+   * peer's frame size, has nothing checkFrame() would refuse, and goes the
+   * short way; any other goes through push() and its precise refusal.
    */
   pushData(frame: DataFrame): void {
-    if (!isPlainDataFrame(frame, this.#encodeOptions.maxFrameSize)) return this.push(frame);
+    const plain = frame.padLength === undefined && frame.data.length <= this.#encodeOptions.maxFrameSize && frame.streamId > 0 && frame.streamId <= MAX_STREAM_ID;
+    if (!plain) return this.push(frame);
     this.hook?.('out', frame);
     const length = frame.data.length;
     const isApart = length > COPY_LIMIT;
@@ -123,15 +122,16 @@ export class OutboundQueue {
         let body: Uint8Array | undefined;
         if (length > COPY_LIMIT) {
           if (frame.type === 'DATA' && frame.padLength === undefined) {
-            at = writeDataHead(frame, batch, at);
+            writeFrameHeader(batch, at, length, FrameType.DATA, frame.endStream ? Flag.END_STREAM : 0, frame.streamId);
+            at += FRAME_HEADER_LENGTH;
             body = frame.data;
           } else if (apart(frame, length)) {
-            at = writeFrameInto(frame, length, batch, at, true);
+            at = writeFrame(frame, length, batch, at, true);
             body = frameBody(frame)!;
           }
         }
         if (!body) {
-          at = writeFrameInto(frame, length, batch, at, false);
+          at = writeFrame(frame, length, batch, at);
           continue;
         }
         parts[k++] = batch.subarray(start, at);
