@@ -23,7 +23,8 @@ export class SendHalf {
   phase: SendPhase = 'head';
   /** Our permission to send DATA on the stream (§6.9). */
   readonly window: SendWindow;
-  readonly #queue: QueuedItem[] = [];
+  /** Made with the first item: most responses are a HEADERS frame and one DATA. */
+  #queue: QueuedItem[] | undefined;
   /** Octets of DATA queued and not yet sent. */
   queuedBytes = 0;
   /** DATA octets sent (reported when a push is cancelled). */
@@ -47,7 +48,7 @@ export class SendHalf {
   queueData(data: Uint8Array, endStream: boolean): boolean {
     if (endStream) this.phase = 'ended';
     if (data.length === 0 && !endStream) return false;
-    this.#queue.push({ kind: 'data', data, offset: 0, endStream });
+    (this.#queue ??= []).push({ kind: 'data', data, offset: 0, endStream });
     this.queuedBytes += data.length;
     return true;
   }
@@ -55,7 +56,7 @@ export class SendHalf {
   /** Queue a trailer section: it ends the message after the DATA before it (§8.1). */
   queueTrailers(fields: HeaderList): void {
     this.phase = 'ended';
-    this.#queue.push({ kind: 'trailers', fields });
+    (this.#queue ??= []).push({ kind: 'trailers', fields });
   }
 
   /**
@@ -64,10 +65,11 @@ export class SendHalf {
    * trailers once the DATA before them is out.
    */
   next(max: number): NextItem {
-    const item = this.#queue[0];
+    const queue = this.#queue;
+    const item = queue?.[0];
     if (!item) return 'empty';
     if (item.kind === 'trailers') {
-      this.#queue.shift();
+      queue!.shift();
       return { trailers: item.fields };
     }
     const remaining = item.data.length - item.offset;
@@ -79,18 +81,18 @@ export class SendHalf {
     this.queuedBytes -= n;
     this.sentBytes += n;
     this.window.consume(n);
-    if (last) this.#queue.shift();
+    if (last) queue!.shift();
     return { data, endStream: last && item.endStream };
   }
 
   get hasQueued(): boolean {
-    return this.#queue.length > 0;
+    return this.#queue !== undefined && this.#queue.length > 0;
   }
 
   /** Forget everything queued (the stream was reset); returns the DATA octets dropped. */
   drop(): number {
     const dropped = this.queuedBytes;
-    this.#queue.length = 0;
+    this.#queue = undefined;
     this.queuedBytes = 0;
     return dropped;
   }

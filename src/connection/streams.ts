@@ -16,17 +16,11 @@ import { isActive, isClosed, type StreamState } from './stream-states.js';
 
 export type StateHook = (streamId: number, from: StreamState, to: StreamState) => void;
 
-/** What a state change means to the rest of the connection. */
-export interface TransitionEffects {
-  /** The stream has just closed (it was not closed before). */
-  closed: boolean;
-  /** No stream is open or reserved any more (the idle clock starts). */
-  nowIdle: boolean;
-  /** A first stream is now open or reserved (the idle clock stops). */
-  nowBusy: boolean;
+/** §5.1.2: open and half-closed streams count against a concurrency limit, and so do our reserved pushes. */
+function countsAgainstLimit(state: StreamState, local: boolean): boolean {
+  return isActive(state) || (local && state === 'reserved_local');
 }
 
-const NO_EFFECT: TransitionEffects = Object.freeze({ closed: false, nowIdle: false, nowBusy: false });
 const NO_OCTETS = new Uint8Array(0);
 
 export class StreamRegistry {
@@ -74,6 +68,11 @@ export class StreamRegistry {
     return (id % 2 === 1) === (this.#role === 'server');
   }
 
+  /** Streams open, half-closed, or reserved by us: while there are any, the connection is not idle. */
+  get inUse(): number {
+    return this.activeLocal + this.activePeer;
+  }
+
   /** A stream's state, recorded or not: an id never used is idle; one passed over or forgotten, closed (§5.1.1). */
   stateOf(id: number): StreamState {
     const stream = this.get(id);
@@ -111,21 +110,18 @@ export class StreamRegistry {
   /**
    * The one place a stream changes state (§5.1): counts against the
    * concurrency limits follow, the hook sees it, and a stream that closes
-   * is remembered for a while.
+   * is remembered for a while. Returns true if the stream has just closed.
    */
-  transition(stream: Stream, next: StreamState): TransitionEffects {
+  transition(stream: Stream, next: StreamState): boolean {
     const prev = stream.state;
-    if (prev === next) return NO_EFFECT;
+    if (prev === next) return false;
     const local = !this.isPeerInitiated(stream.id);
-    // Our reserved pushes count against the peer's limit (§5.1.2).
-    const counts = (s: StreamState) => isActive(s) || (local && s === 'reserved_local');
-    const before = this.activeLocal + this.activePeer;
-    if (counts(prev) !== counts(next)) {
-      const d = counts(next) ? 1 : -1;
+    const counted = countsAgainstLimit(next, local);
+    if (countsAgainstLimit(prev, local) !== counted) {
+      const d = counted ? 1 : -1;
       if (local) this.activeLocal += d;
       else this.activePeer += d;
     }
-    const after = this.activeLocal + this.activePeer;
     stream.state = next;
     this.#hook?.(stream.id, prev, next);
     const closed = isClosed(next) && !isClosed(prev);
@@ -135,7 +131,7 @@ export class StreamRegistry {
       stream.recv.fieldBytes = 0;
       this.#remember(stream.id);
     }
-    return { closed, nowIdle: before > 0 && after === 0, nowBusy: before === 0 && after > 0 };
+    return closed;
   }
 
   /** The stream has something queued to send. */
@@ -204,7 +200,7 @@ export class StreamRegistry {
   }
 
   #forget(id: number): void {
-    const body = this.#byId?.get(id)?.recv.body;
+    const body = this.heldBody > 0 ? this.#byId?.get(id)?.recv.body : undefined;
     if (body) (this.#orphans ??= new Map()).set(id, body);
     this.#byId?.delete(id);
   }

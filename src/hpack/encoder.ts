@@ -79,11 +79,10 @@ export class EncodingScratch {
 }
 
 /**
- * The Huffman-coded length of field i's name or value, or HpackEncodeError
- * when it is not an octet string (see header-list.ts).
+ * The Huffman-coded length of `s`, field i's name or value (`part`), or
+ * HpackEncodeError when it is not an octet string (see header-list.ts).
  */
-function huffmanLengthOf(field: HeaderField, i: number, part: 'name' | 'value'): number {
-  const s = field[part];
+function huffmanLengthOf(s: unknown, field: HeaderField, i: number, part: 'name' | 'value'): number {
   if (typeof s !== 'string') throw new HpackEncodeError(`field ${i}: name and value must be strings`);
   const n = huffmanLength(s);
   if (n < 0)
@@ -96,8 +95,9 @@ function huffmanLengthOf(field: HeaderField, i: number, part: 'name' | 'value'):
 /** Throws the HpackEncodeError encode() would, for fields to be encoded later (trailers, say). */
 export function checkEncodable(fields: HeaderList): void {
   for (let i = 0; i < fields.length; i++) {
-    huffmanLengthOf(fields[i]!, i, 'name');
-    huffmanLengthOf(fields[i]!, i, 'value');
+    const field = fields[i]!;
+    huffmanLengthOf(field.name, field, i, 'name');
+    huffmanLengthOf(field.value, field, i, 'value');
   }
 }
 
@@ -162,8 +162,8 @@ export class HpackEncoder {
 
   /** How field i will be written, decided (and checked) before anything is. */
   #plan(field: HeaderField, i: number, plans: Int32Array): void {
-    const nameHuffman = huffmanLengthOf(field, i, 'name');
-    const valueHuffman = huffmanLengthOf(field, i, 'value');
+    const nameHuffman = huffmanLengthOf(field.name, field, i, 'name');
+    const valueHuffman = huffmanLengthOf(field.value, field, i, 'value');
     // Each string on its own: Huffman unless it is longer (RFC 7541 §5.2; at
     // equal length Huffman, as the RFC's examples in Appendix C do).
     plans[3 * i] = this.#huffman && nameHuffman <= field.name.length ? nameHuffman : -1;
