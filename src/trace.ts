@@ -2,6 +2,7 @@
 // line, with the stream state changes it causes (RFC 9113 §5.1), so what
 // Push() does on the wire can be read in order.
 
+import { type ConnectionState, describeConnectionState } from './connection/connection-state.js';
 import type { StreamState } from './connection/stream-states.js';
 import type { Frame } from './frames/frame.js';
 import type { HeaderList } from './hpack/header-list.js';
@@ -11,6 +12,7 @@ export type TraceRecord =
   | { kind: 'open'; connection: number; line: string; transport: string }
   | { kind: 'frame'; connection: number; line: string; direction: 'in' | 'out'; frame: Frame }
   | { kind: 'state'; connection: number; line: string; streamId: number; from: StreamState; to: StreamState }
+  | { kind: 'connection_state'; connection: number; line: string; from: ConnectionState; to: ConnectionState }
   | { kind: 'fields'; connection: number; line: string; direction: 'in' | 'out'; streamId: number; fields: HeaderList }
   | { kind: 'note'; connection: number; line: string }
   | { kind: 'close'; connection: number; line: string };
@@ -52,6 +54,12 @@ export class Tracer {
 
   state(connection: number, streamId: number, from: StreamState, to: StreamState): void {
     this.sink({ kind: 'state', connection, streamId, from, to, line: `#${connection}                   stream ${streamId}: ${stateName(from)} → ${stateName(to)}` });
+  }
+
+  /** The connection's own state changed (awaiting preface, open, going away, closed and why). */
+  connectionState(connection: number, from: ConnectionState, to: ConnectionState): void {
+    const line = `#${connection}                   connection: ${describeConnectionState(from)} → ${describeConnectionState(to)}`;
+    this.sink({ kind: 'connection_state', connection, from, to, line });
   }
 
   /** A decoded (in) or encoded (out) field list, shown under its frame; long values shortened. */

@@ -8,6 +8,7 @@ import { Http2Endpoint } from '../connection/endpoint.js';
 import type { EndpointEvent } from '../connection/events.js';
 import type { Settings } from '../connection/settings.js';
 import { ErrorCode, errorCodeName } from '../frames/constants.js';
+import { formatOpaque } from '../frames/format.js';
 import type { HeaderField } from '../hpack/header-list.js';
 import { Tracer, type TraceSink } from '../trace.js';
 
@@ -66,6 +67,7 @@ export function h2get(url: string | URL, options: GetOptions = {}): Promise<GetR
       settings: { enablePush: options.push ?? true },
       onFrame: tracer && ((dir, frame) => tracer.frame(1, dir, frame)),
       onStreamState: tracer && ((id, from, to) => tracer.state(1, id, from, to)),
+      onConnectionState: tracer && ((from, to) => tracer.connectionState(1, from, to)),
       onFields: tracer && ((dir, id, fields) => tracer.fields(1, dir, id, fields)),
     });
     const streams = new Map<number, FetchedResponse & { done: boolean; chunks: Uint8Array[] }>();
@@ -152,9 +154,9 @@ export function h2get(url: string | URL, options: GetOptions = {}): Promise<GetR
             break;
           }
           case 'connection_error':
-            return finish(new Error(`connection error ${e.error.codeName}: ${e.error.message}`));
+            return finish(new Error(`connection error ${e.error.codeName} (${e.error.label}): ${e.error.message}`));
           case 'goaway':
-            if (e.errorCode !== ErrorCode.NO_ERROR) return finish(new Error(`server sent GOAWAY ${errorCodeName(e.errorCode) ?? e.errorCode}`));
+            if (e.errorCode !== ErrorCode.NO_ERROR) return finish(new Error(`server sent GOAWAY ${errorCodeName(e.errorCode) ?? e.errorCode}${e.debugData.length ? `: ${formatOpaque(e.debugData)}` : ''}`));
             break;
           default:
             break;

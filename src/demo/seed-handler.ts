@@ -2,7 +2,7 @@
 // then serves an HTML page that links it; `/style.css` is also served
 // normally, for clients that refuse pushes (every modern browser does).
 
-import type { Handler, PushHandle } from '../server/handler-api.js';
+import { type Handler, type PushHandle, PushRejectedError } from '../server/handler-api.js';
 
 export const STYLE_CSS = `body { font-family: system-ui, sans-serif; max-width: 40em; margin: 2em auto; line-height: 1.5; }
 h1 { color: #0b6e4f; }
@@ -49,17 +49,17 @@ export const seedHandler: Handler = async (req, res) => {
     res.end('not found\n');
     return;
   }
+  // As in Go's seed: try the push, and if it is refused, say why (here on the page).
   let report: string;
   let pushed = false;
-  const refusal = res.pushRefusal; // asking first is cheaper than catching a rejection
-  if (req.protoMajor < 2) {
-    report = 'HTTP/1.1 has no server push: the stylesheet will be requested normally.';
-  } else if (refusal) {
-    report = `No push on this connection: push rejected (${refusal.reason}): ${escape(refusal.message)}.`;
-  } else {
+  try {
     const handle: PushHandle = await res.push('/style.css');
     pushed = true;
     report = `The server sent <code>PUSH_PROMISE</code> for <code>/style.css</code> on stream ${req.streamId}, promising stream ${handle.streamId}, before this page's body.`;
+  } catch (err) {
+    if (!(err instanceof PushRejectedError)) throw err;
+    report =
+      err.reason === 'http1' ? 'HTTP/1.1 has no server push: the stylesheet will be requested normally.' : `No push on this connection: ${escape(err.message)}.`;
   }
   const protocol = req.protoMajor === 2 ? `HTTP/2 (${req.scheme === 'https' ? 'TLS, ALPN h2' : 'cleartext h2c'})` : 'HTTP/1.1';
   res.setHeader('content-type', 'text/html; charset=utf-8');

@@ -38,7 +38,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Printable text (UTF-8, as GOAWAY debug data usually is) as a quoted string, anything else as hex; capped at 64 chars or octets. */
-function formatOpaque(b: Uint8Array): string {
+export function formatOpaque(b: Uint8Array): string {
   let text: string | undefined;
   try {
     text = UTF8.decode(b);

@@ -60,7 +60,12 @@ export type PushRejection =
   | 'invalid_method'
   | 'invalid_header';
 
-/** Why res.push() could not push, as a code and a clear message. */
+/**
+ * Why res.push() could not push, as a code and a clear message. The
+ * refusals that depend only on the connection (push disabled, going away,
+ * ...) are values made once, like Go's http.ErrNotSupported (see
+ * push-refusals.ts): the same frozen error for every refused push.
+ */
 export class PushRejectedError extends Error {
   override readonly name = 'PushRejectedError';
   constructor(

@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import type { HeaderField } from '../hpack/header-list.js';
 import type { ConnectionWatch } from './connection-table.js';
-import { PushRejectedError, type Handler, type PushHandle, type Request, type Response } from './handler-api.js';
+import type { Handler, PushHandle, Request, Response } from './handler-api.js';
+import { refusalMessage, refusedPush } from './push-refusals.js';
 import { headerValue, type HeaderValue } from './header-fields.js';
 import { runHandler } from './run-handler.js';
 
@@ -162,10 +163,10 @@ class Http1Response implements Response {
   }
 
   readonly canPush = false;
-  readonly pushRefusal = { reason: 'http1' as const, message: 'HTTP/1.1 has no server push; this client did not negotiate HTTP/2' };
+  readonly pushRefusal = { reason: 'http1' as const, message: refusalMessage('http1') };
 
   push(): Promise<PushHandle> {
-    return Promise.reject(new PushRejectedError(this.pushRefusal.reason, this.pushRefusal.message));
+    return refusedPush('http1');
   }
 
   on(event: 'drain' | 'close', listener: () => void): this {

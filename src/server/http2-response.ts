@@ -3,11 +3,12 @@
 // stream's queued DATA, which only drains as the client's windows allow.
 
 import type { Http2Endpoint } from '../connection/endpoint.js';
-import { PUSH_REFUSAL_MESSAGES, type PushRefusal } from '../connection/push-rules.js';
+import type { PushRefusal } from '../connection/push-rules.js';
 import type { HeaderField } from '../hpack/header-list.js';
-import { PushRejectedError, type PushHandle, type PushOptions, type PushRejection, type Response } from './handler-api.js';
+import type { PushHandle, PushOptions, PushRejection, Response } from './handler-api.js';
 import { appendOutgoing, type HeaderValue, outgoingValues, removeOutgoing, setOutgoing, statusField } from './header-fields.js';
 import { promisedRequest, type PromisedRequest } from './push-request.js';
+import { type ConnectionRefusal, refusalMessage, refusedPush } from './push-refusals.js';
 
 /** What a response needs from its connection. */
 export interface ResponsePort {
@@ -195,16 +196,24 @@ export class Http2Response implements Response {
   }
 
   get pushRefusal(): { reason: PushRejection; message: string } | undefined {
-    // A handler's end() is its stream's END_STREAM to the engine: the same 'stream_closed' as a reset stream.
-    const refusal: PushRefusal | undefined = this.parent.pushed ? 'recursive' : this.#finished ? 'stream_closed' : this.#port.endpoint.pushRefusal(this.streamId);
-    if (!refusal || refusal === 'not_server') return undefined;
-    return { reason: refusal, message: PUSH_REFUSAL_MESSAGES[refusal] };
+    const refusal = this.#refusal();
+    return refusal && { reason: refusal, message: refusalMessage(refusal) };
   }
 
-  async push(target: string, options?: PushOptions): Promise<PushHandle> {
-    const refusal = this.pushRefusal;
-    if (refusal) throw new PushRejectedError(refusal.reason, refusal.message);
-    return this.#port.startPush(this, promisedRequest(this.parent, target, options));
+  push(target: string, options?: PushOptions): Promise<PushHandle> {
+    const refusal = this.#refusal();
+    if (refusal) return refusedPush(refusal);
+    try {
+      return Promise.resolve(this.#port.startPush(this, promisedRequest(this.parent, target, options)));
+    } catch (e) {
+      return Promise.reject(e); // an invalid target: a fresh PushRejectedError
+    }
+  }
+
+  #refusal(): ConnectionRefusal | undefined {
+    // A handler's end() is its stream's END_STREAM to the engine: the same 'stream_closed' as a reset stream.
+    const refusal: PushRefusal | undefined = this.parent.pushed ? 'recursive' : this.#finished ? 'stream_closed' : this.#port.endpoint.pushRefusal(this.streamId);
+    return refusal === 'not_server' ? undefined : refusal;
   }
 
   // ---- from the session -------------------------------------------------

@@ -95,6 +95,7 @@ export class Http2Session implements ResponsePort, BodySource {
       now: options.watch.acceptedAt,
       onFrame: tracer && ((dir, frame) => tracer.frame(id, dir, frame)),
       onStreamState: tracer && ((stream, from, to) => tracer.state(id, stream, from, to)),
+      onConnectionState: tracer && ((from, to) => tracer.connectionState(id, from, to)),
       onFields: tracer && ((dir, stream, fields) => tracer.fields(id, dir, stream, fields)),
     });
     socket.on('data', (chunk: Buffer) => this.#dispatch(this.endpoint.receive(chunk, now())));
@@ -226,6 +227,7 @@ export class Http2Session implements ResponsePort, BodySource {
           bytesDropped: e.bytesDropped,
         });
       case 'stream_error':
+        this.#host.tracer?.note(this.id, `stream ${e.error.streamId} error ${e.error.codeName} (${e.error.label}): ${e.error.message}`);
         return this.#closeExchange(e.error.streamId, {
           status: 'cancelled',
           errorCode: e.error.code,
@@ -239,7 +241,7 @@ export class Http2Session implements ResponsePort, BodySource {
         this.#exchanges.get(e.streamId)?.res.emit('drain');
         return;
       case 'connection_error':
-        this.#host.tracer?.note(this.id, `connection error ${e.error.codeName}: ${e.error.message}`);
+        this.#host.tracer?.note(this.id, `connection error ${e.error.codeName} (${e.error.label}): ${e.error.message}`);
         return;
       default:
         return;

@@ -5,9 +5,12 @@
 import { expect } from 'chai';
 import { request as httpRequest } from 'node:http';
 import http2 from 'node:http2';
+import net from 'node:net';
 import { PassThrough, Duplex } from 'node:stream';
 import { h2get } from '../../src/client/h2-get.js';
 import { seedHandler, STYLE_CSS } from '../../src/demo/seed-handler.js';
+import { CLIENT_PREFACE } from '../../src/frames/constants.js';
+import { encodeFrame } from '../../src/frames/encode.js';
 import { PushRejectedError, type Handler, type PushOutcome, type Request } from '../../src/server/handler-api.js';
 import { createSelfSignedCertificate } from '../../src/server/self-signed-certificate.js';
 import { createServer, type H2Server, type ServerOptions } from '../../src/server/server.js';
@@ -177,6 +180,29 @@ describe('server: push rules (res.push)', () => {
 
   it('refuses when the client disabled push: push_disabled', async () => {
     expect((await pushAttempt('/x', undefined, { enablePush: false }))?.reason).to.equal('push_disabled');
+  });
+
+  it('a refusal of the connection is one value, as Go returns http.ErrNotSupported: frozen, no stack trace, never an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const first = await pushAttempt('/x', undefined, { enablePush: false });
+      const second = await pushAttempt('/y', undefined, { enablePush: false });
+      expect(first).to.equal(second);
+      expect(first).to.be.instanceOf(PushRejectedError);
+      expect(first!.message).to.equal('push rejected (push_disabled): the client disabled push with SETTINGS_ENABLE_PUSH=0 (RFC 9113 §6.5.2); browsers do');
+      expect(Object.isFrozen(first)).to.equal(true);
+      expect(first!.stack).to.not.match(/\n\s+at /);
+      // A mistake in the call is the caller's: a fresh error, with the trace that points at it.
+      const invalid = await pushAttempt('style.css');
+      expect(Object.isFrozen(invalid)).to.equal(false);
+      expect(invalid!.stack).to.match(/\n\s+at /);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).to.deep.equal([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('refuses past the client SETTINGS_MAX_CONCURRENT_STREAMS: concurrency_limit', async () => {
@@ -458,6 +484,35 @@ describe('server: more of the handler API', () => {
       const { decodeFrames } = await import('../../src/frames/decode.js');
       const goaway = decodeFrames(got).find((f) => f.type === 'GOAWAY');
       expect(goaway).to.deep.include({ errorCode: 1 });
+    } finally {
+      await stop(server);
+    }
+  });
+});
+
+describe('server: the trace', () => {
+  it("shows the connection's own state, and the label of the rule that ended it (RFC 9113 §3.4, §5.1)", async () => {
+    const { server, port, trace } = await start(seedHandler);
+    try {
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.on('data', () => {});
+      socket.on('error', () => {});
+      socket.write(CLIENT_PREFACE);
+      socket.write(encodeFrame({ type: 'SETTINGS', streamId: 0, ack: false, settings: [] }));
+      // DATA on an idle stream: a connection error PROTOCOL_ERROR (§5.1).
+      socket.write(encodeFrame({ type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(1) }));
+      await closed;
+      const states = trace.filter((r): r is TraceRecord & { kind: 'connection_state' } => r.kind === 'connection_state');
+      expect(states.map((r) => [r.from.name, r.to.name])).to.deep.equal([
+        ['awaiting_preface', 'open'],
+        ['open', 'closed'],
+      ]);
+      expect(states[1]!.line).to.contain('connection: open → closed (frame_on_idle_stream: PROTOCOL_ERROR)');
+      const goaway = outFrames(trace).find((f) => f.type === 'GOAWAY');
+      expect(goaway && Buffer.from((goaway as { debugData: Uint8Array }).debugData).toString()).to.match(/^frame_on_idle_stream: /);
+      expect(trace.some((r) => r.kind === 'note' && r.line.includes('connection error PROTOCOL_ERROR (frame_on_idle_stream)'))).to.equal(true);
     } finally {
       await stop(server);
     }
