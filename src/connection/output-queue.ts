@@ -4,8 +4,7 @@
 // taken, in batches: every frame header, control frame and small body in
 // one new buffer, and each large body as a part of its own, uncopied. A
 // batch of small responses leaves as one buffer made by one allocation, and
-// a large body is never copied on its way to the socket (bench/README.md
-// tells how this was measured).
+// a large body is never copied on its way to the socket.
 
 import { Buffer } from 'node:buffer';
 import { FRAME_HEADER_LENGTH, Flag, FrameType, MAX_STREAM_ID } from '../frames/constants.js';
@@ -18,8 +17,9 @@ export type FrameHook = (direction: 'in' | 'out', frame: Frame) => void;
 export const COPY_LIMIT = 4096;
 
 export class OutputQueue {
-  // Fresh arrays for each batch: kept ones end up in the old generation, and
-  // every young frame stored into them then costs the scavenger (measured).
+  // Fresh arrays for each batch: kept ones would end up in V8's old
+  // generation, and every young frame stored into them would then cost the
+  // garbage collector a remembered-set entry (bench/README.md).
   #frames: Frame[] = [];
   /** Payload length of each frame in #frames (checked). */
   #lengths: number[] = [];

@@ -1,9 +1,8 @@
 // Writes HPACK representations (RFC 7541 §6) into one reusable buffer:
 // prefix integers (§5.1), string literals raw or Huffman-coded (§5.2,
-// Appendix B, the code table taken from hpack.js). hpack.js's own writer
-// goes bit by bit through a growable buffer built with the deprecated
-// `new Buffer()`; profiled under load it cost more than everything else in
-// the encoder, so the encoder writes here and copies each block out once.
+// Appendix B, the code table taken from hpack.js), a whole octet at a time
+// where hpack.js's writer goes bit by bit. Each block is copied out once,
+// when it is finished (bench/README.md).
 
 import { Buffer } from 'node:buffer';
 import hpack from 'hpack.js';

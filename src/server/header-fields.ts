@@ -71,11 +71,15 @@ export function removeOutgoing(list: HeaderField[], name: string): void {
   list.length = to;
 }
 
-/** Status fields, made once per code: every response starts with one. */
-const statusFields: HeaderField[] = [];
+/**
+ * Status fields, made once per code and shared by every connection: every
+ * response starts with one. Safe to share because each is frozen and the
+ * same for everyone; only the application picks the codes (100..999).
+ */
+const statusFields: Array<Readonly<HeaderField>> = [];
 
-export function statusField(status: number): HeaderField {
-  return (statusFields[status] ??= { name: ':status', value: String(status) });
+export function statusField(status: number): Readonly<HeaderField> {
+  return (statusFields[status] ??= Object.freeze({ name: ':status', value: String(status) }));
 }
 
 /** A field's value: the first, or all joined (", ", or "; " for cookie, RFC 9113 §8.2.3). */

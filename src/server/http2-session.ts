@@ -64,14 +64,13 @@ class Exchange implements HandlerOutcome {
 const now = () => performance.now();
 
 /** Shared and never added to: each session makes its own Map on its first request. */
-const NO_EXCHANGES = new Map<number, Exchange>();
 
 export class Http2Session implements ResponsePort, BodySource {
   readonly endpoint: Http2Endpoint;
   readonly id: number;
   readonly socket: Duplex;
   readonly #host: SessionHost;
-  #exchanges: Map<number, Exchange> = NO_EXCHANGES; // made with the first request: an idle connection needs none
+  #exchanges: Map<number, Exchange> | undefined; // made with the first request: an idle connection needs none
   #flushScheduled = false;
   #timer: NodeJS.Timeout | undefined;
   #armedFor: number | undefined;
@@ -125,7 +124,7 @@ export class Http2Session implements ResponsePort, BodySource {
   }
 
   get activeStreams(): number {
-    return this.#exchanges.size;
+    return this.#exchanges?.size ?? 0;
   }
 
   /** What this connection held for its peer when last reported. */
@@ -208,14 +207,14 @@ export class Http2Session implements ResponsePort, BodySource {
         this.#startExchange(e.streamId, e.headers, false, e.endStream);
         return;
       case 'data': {
-        const ex = this.#exchanges.get(e.streamId);
+        const ex = this.#exchanges?.get(e.streamId);
         if (!ex) return this.endpoint.stopReading(e.streamId); // nobody to read it
         if (e.length) ex.req.dataArrived();
         if (e.endStream) ex.req.end();
         return;
       }
       case 'trailers':
-        return this.#exchanges.get(e.streamId)?.req.end(e.headers);
+        return this.#exchanges?.get(e.streamId)?.req.end(e.headers);
       case 'stream_reset':
         return this.#closeExchange(e.streamId, { status: 'cancelled', errorCode: e.errorCode, errorName: errorCodeName(e.errorCode) ?? '?', bytesSent: 0, bytesDropped: 0 });
       case 'push_cancelled':
@@ -238,7 +237,7 @@ export class Http2Session implements ResponsePort, BodySource {
       case 'stream_closed':
         return this.#closeExchange(e.streamId, undefined);
       case 'writable':
-        this.#exchanges.get(e.streamId)?.res.emit('drain');
+        this.#exchanges?.get(e.streamId)?.res.emit('drain');
         return;
       case 'connection_error':
         this.#host.tracer?.note(this.id, `connection error ${e.error.codeName} (${e.error.label}): ${e.error.message}`);
@@ -252,8 +251,7 @@ export class Http2Session implements ResponsePort, BodySource {
     const req = new Http2Request(streamId, fields, pushed, this);
     if (ended) req.end();
     const ex = new Exchange(this, req, new Http2Response(this, streamId, req), settle);
-    if (this.#exchanges === NO_EXCHANGES) this.#exchanges = new Map();
-    this.#exchanges.set(streamId, ex);
+    (this.#exchanges ??= new Map()).set(streamId, ex);
     if (!pushed) return runHandler(this.#host.handler, req, ex.res, ex);
     // A pushed request runs on the next turn, after the parent handler's own
     // writes (as a goroutine would in Go); not at all if already cancelled.
@@ -306,9 +304,9 @@ export class Http2Session implements ResponsePort, BodySource {
   }
 
   #closeExchange(streamId: number, cancelled: PushOutcome | undefined): void {
-    const ex = this.#exchanges.get(streamId);
+    const ex = this.#exchanges?.get(streamId);
     if (!ex) return;
-    this.#exchanges.delete(streamId);
+    this.#exchanges!.delete(streamId);
     if (cancelled) ex.req.abort(new Error(`stream ${streamId} reset by the client (${cancelled.status === 'cancelled' ? cancelled.errorName : ''})`));
     else ex.req.end();
     ex.res.markClosed();
@@ -323,12 +321,12 @@ export class Http2Session implements ResponsePort, BodySource {
     this.#ended = true;
     this.#reportHeld();
     clearTimeout(this.#timer);
-    for (const [id, ex] of this.#exchanges) {
+    for (const [id, ex] of this.#exchanges ?? []) {
       ex.req.abort(new Error('the connection closed'));
       ex.res.markClosed();
       ex.settle?.({ status: 'aborted', bytesSent: this.endpoint.sentBytes(id) });
     }
-    this.#exchanges.clear();
+    this.#exchanges = undefined;
     this.#host.tracer?.close(this.id);
     this.#host.sessionClosed(this);
   }
