@@ -28,9 +28,11 @@ fuzz: build
 demo: build
 	node build/src/cli.js demo --trace
 
-# Regenerate the trace in docs/push-on-the-wire.md from a real run.
+# Regenerate the trace in docs/push-on-the-wire.md from a real run, and the
+# README's table of error labels from src/error-labels.ts.
 docs: build
 	node build/src/demo/walkthrough.js --write docs/push-on-the-wire.md
+	node build/src/demo/error-label-table.js --write README.md
 
 bench: build
 	node build/bench/frames.bench.js

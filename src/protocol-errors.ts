@@ -7,6 +7,7 @@
 // may be reworded, the label is kept), and its initiator: the engine,
 // because of what the peer sent or of a limit of ours, or the application.
 
+import type { ErrorLabel } from './error-labels.js';
 import { ErrorCode, errorCodeName, type ErrorCodeName } from './frames/constants.js';
 
 export type ErrorScope = 'connection' | 'stream';
@@ -19,11 +20,11 @@ export abstract class H2ProtocolError extends Error {
   abstract readonly scope: ErrorScope;
   /** Error code for GOAWAY or RST_STREAM (RFC 9113 §7). */
   readonly code: number;
-  /** A stable name for what happened, e.g. "frame_too_large"; README lists them. */
-  readonly label: string;
+  /** A stable name for what happened, e.g. "frame_too_large" (error-labels.ts lists them all). */
+  readonly label: ErrorLabel;
   readonly initiator: Initiator;
 
-  constructor(code: number, label: string, message: string, initiator: Initiator) {
+  constructor(code: number, label: ErrorLabel, message: string, initiator: Initiator) {
     super(message);
     this.code = code;
     this.label = label;
@@ -43,7 +44,7 @@ export class ConnectionError extends H2ProtocolError {
   readonly scope = 'connection' as const;
   override readonly name = 'ConnectionError';
 
-  constructor(code: ErrorCodeName | number, label: string, message: string, initiator: Initiator = 'engine') {
+  constructor(code: ErrorCodeName | number, label: ErrorLabel, message: string, initiator: Initiator = 'engine') {
     super(codeOf(code), label, message, initiator);
   }
 }
@@ -54,7 +55,7 @@ export class StreamError extends H2ProtocolError {
   override readonly name = 'StreamError';
   readonly streamId: number;
 
-  constructor(streamId: number, code: ErrorCodeName | number, label: string, message: string, initiator: Initiator = 'engine') {
+  constructor(streamId: number, code: ErrorCodeName | number, label: ErrorLabel, message: string, initiator: Initiator = 'engine') {
     super(codeOf(code), label, message, initiator);
     this.streamId = streamId;
   }

@@ -7,12 +7,13 @@
 // Each validator returns null, or the first problem found: a stable label
 // and a precise reason citing the section.
 
+import type { ErrorLabel } from '../error-labels.js';
 import type { HeaderList } from '../hpack/header-list.js';
 import { StreamError } from '../protocol-errors.js';
 
 export interface MessageProblem {
   /** Stable, e.g. "uppercase_field_name". */
-  label: string;
+  label: ErrorLabel;
   /** What is wrong, with the RFC section. */
   reason: string;
 }
@@ -50,7 +51,7 @@ export interface MessageFacts {
   contentLength: number | undefined;
 }
 
-const problem = (label: string, reason: string): MessageProblem => ({ label, reason });
+const problem = (label: ErrorLabel, reason: string): MessageProblem => ({ label, reason });
 
 // tchar (RFC 9110 §5.6.2) minus uppercase, which HTTP/2 forbids in names (RFC 9113 §8.2).
 const NAME_CHAR = new Uint8Array(128);

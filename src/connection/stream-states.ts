@@ -18,6 +18,8 @@
 // and the one it reserves (promised). h2wire never sends PRIORITY (§5.3.2
 // deprecates the scheme), so there is no event for sending it.
 
+import type { ErrorLabel } from '../error-labels.js';
+
 export type StreamState =
   | 'idle'
   | 'reserved_local'
@@ -77,7 +79,7 @@ export const SEND_EVENTS: readonly SendEvent[] = [
 export interface Violation {
   scope: 'connection' | 'stream';
   code: 'PROTOCOL_ERROR' | 'STREAM_CLOSED';
-  label: string;
+  label: ErrorLabel;
   why: string;
 }
 
@@ -89,8 +91,8 @@ export interface Forbidden {
   forbidden: string;
 }
 
-const conn = (code: Violation['code'], label: string, why: string): Violation => ({ scope: 'connection', code, label, why });
-const strm = (code: Violation['code'], label: string, why: string): Violation => ({ scope: 'stream', code, label, why });
+const conn = (code: Violation['code'], label: ErrorLabel, why: string): Violation => ({ scope: 'connection', code, label, why });
+const strm = (code: Violation['code'], label: ErrorLabel, why: string): Violation => ({ scope: 'stream', code, label, why });
 const no = (why: string): Forbidden => ({ forbidden: why });
 
 const ON_IDLE = conn('PROTOCOL_ERROR', 'frame_on_idle_stream', 'only HEADERS or PRIORITY may be received on an idle stream (RFC 9113 §5.1)');

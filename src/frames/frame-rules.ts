@@ -5,6 +5,7 @@
 // code, whether it costs the connection or only the stream, a stable label
 // and a message citing the section.
 
+import type { ErrorLabel } from '../error-labels.js';
 import type { ErrorCodeName } from './constants.js';
 import { MAX_MAX_FRAME_SIZE, MAX_WINDOW_SIZE, MIN_MAX_FRAME_SIZE, SettingId } from './constants.js';
 import type { Frame, PriorityFields } from './frame.js';
@@ -13,12 +14,12 @@ import { ConnectionError, StreamError } from '../protocol-errors.js';
 export interface RuleProblem {
   code: ErrorCodeName;
   scope: 'connection' | 'stream';
-  label: string;
+  label: ErrorLabel;
   message: string;
 }
 
-const connection = (code: ErrorCodeName, label: string, message: string): RuleProblem => ({ code, scope: 'connection', label, message });
-const stream = (code: ErrorCodeName, label: string, message: string): RuleProblem => ({ code, scope: 'stream', label, message });
+const connection = (code: ErrorCodeName, label: ErrorLabel, message: string): RuleProblem => ({ code, scope: 'connection', label, message });
+const stream = (code: ErrorCodeName, label: ErrorLabel, message: string): RuleProblem => ({ code, scope: 'stream', label, message });
 
 /** The error a broken rule costs, for a frame on `streamId`. */
 export function ruleError(problem: RuleProblem, streamId: number): ConnectionError | StreamError {
@@ -81,10 +82,11 @@ export function fixedLengthProblem(type: 'PRIORITY' | 'RST_STREAM' | 'PING' | 'W
   const want = FIXED_LENGTH[type];
   if (length === want) return undefined;
   const message = `${type} length must be ${want}, got ${length} (RFC 9113 ${FIXED_SECTION[type]})`;
-  const label = `${type.toLowerCase()}_length`;
+  const label = FIXED_LABEL[type];
   return type === 'PRIORITY' ? stream('FRAME_SIZE_ERROR', label, message) : connection('FRAME_SIZE_ERROR', label, message);
 }
 const FIXED_LENGTH = { PRIORITY: 5, RST_STREAM: 4, PING: 8, WINDOW_UPDATE: 4 } as const;
+const FIXED_LABEL = { PRIORITY: 'priority_length', RST_STREAM: 'rst_stream_length', PING: 'ping_length', WINDOW_UPDATE: 'window_update_length' } as const;
 const FIXED_SECTION = { PRIORITY: '§6.3', RST_STREAM: '§6.4', PING: '§6.7', WINDOW_UPDATE: '§6.9' } as const;
 
 /** §6.5: a SETTINGS payload is a list of 6-octet settings, and an ACK is empty. */

@@ -3,6 +3,7 @@
 // (RFC 9113 §4.3) or, for the two limits, may refuse just the stream
 // (RFC 9113 §10.5.1). An HpackEncodeError is a bug in the caller.
 
+import type { ErrorLabel } from '../error-labels.js';
 import { ConnectionError, StreamError } from '../protocol-errors.js';
 
 /** Why a header block could not be decoded. */
@@ -30,6 +31,21 @@ export type HpackDecodeReason =
   /** hpack.js failed in a way not classified above. */
   | 'unexpected';
 
+/** The error label of each reason (error-labels.ts). */
+const HPACK_LABEL: Readonly<Record<HpackDecodeReason, ErrorLabel>> = {
+  truncated: 'hpack_truncated',
+  'integer-too-large': 'hpack_integer_too_large',
+  'string-too-long': 'hpack_string_too_long',
+  'invalid-index': 'hpack_invalid_index',
+  'invalid-huffman': 'hpack_invalid_huffman',
+  'size-update-misplaced': 'hpack_size_update_misplaced',
+  'size-update-too-large': 'hpack_size_update_too_large',
+  'size-update-missing': 'hpack_size_update_missing',
+  'header-list-too-large': 'hpack_header_list_too_large',
+  'too-many-fields': 'hpack_too_many_fields',
+  unexpected: 'hpack_unexpected',
+};
+
 /** A header block that could not be decoded. */
 export class HpackDecodeError extends Error {
   override readonly name = 'HpackDecodeError';
@@ -50,7 +66,7 @@ export class HpackDecodeError extends Error {
 
   /** COMPRESSION_ERROR for GOAWAY (RFC 9113 §4.3, §5.4.1). Always valid. */
   toConnectionError(): ConnectionError {
-    return new ConnectionError('COMPRESSION_ERROR', `hpack_${this.reason.replace(/-/g, '_')}`, `header block: ${this.message}`);
+    return new ConnectionError('COMPRESSION_ERROR', HPACK_LABEL[this.reason], `header block: ${this.message}`);
   }
 
   /**
@@ -60,7 +76,7 @@ export class HpackDecodeError extends Error {
    */
   toProtocolError(streamId: number): ConnectionError | StreamError {
     if (!this.contextIntact) return this.toConnectionError();
-    return new StreamError(streamId, 'PROTOCOL_ERROR', `hpack_${this.reason.replace(/-/g, '_')}`, `header block: ${this.message}`);
+    return new StreamError(streamId, 'PROTOCOL_ERROR', HPACK_LABEL[this.reason], `header block: ${this.message}`);
   }
 }
 
