@@ -328,10 +328,12 @@ export class ConnectionCore {
     } catch (limit) {
       return this.closeWith(limit as ConnectionError);
     }
-    if (state !== 'closed_reset') this.out.push({ type: 'RST_STREAM', streamId: e.streamId, errorCode: e.code });
+    // The table says whether RST_STREAM may go (not twice: §5.4.2) and what it leads to.
+    const next = onSend(state, 'send_rst_stream');
+    if (!isForbidden(next)) this.out.push({ type: 'RST_STREAM', streamId: e.streamId, errorCode: e.code });
     this.events.push({ type: 'stream_error', error: e }); // before the 'stream_closed' it causes
-    if (!stream) return;
+    if (!stream || isForbidden(next)) return;
     if (!isClosed(stream.state)) this.abandon(stream);
-    this.transition(stream, 'closed_reset'); // once closed: now ignore what follows (§5.1)
+    this.transition(stream, next); // closed (reset): what follows is now ignored (§5.1)
   }
 }

@@ -205,6 +205,18 @@ const NOTHING_ON_CLOSED = no('nothing but PRIORITY may be sent on a closed strea
 const NOT_IDLE = no('a PUSH_PROMISE reserves only an idle stream (RFC 9113 §6.6)');
 const NO_PROMISE = no('a PUSH_PROMISE goes on a stream the client opened, while it is open or half-closed (remote) (RFC 9113 §6.6)');
 
+/** Sending on a closed stream, however it closed. */
+const SEND_ON_CLOSED: Readonly<Record<SendEvent, Forbidden>> = {
+  send_headers: NOTHING_ON_CLOSED,
+  send_continuation: NOTHING_ON_CLOSED,
+  send_push_promise: NOTHING_ON_CLOSED,
+  send_promised: NOT_IDLE,
+  send_data: NOTHING_ON_CLOSED,
+  send_end_stream: NOTHING_ON_CLOSED,
+  send_rst_stream: NOTHING_ON_CLOSED,
+  send_window_update: NOTHING_ON_CLOSED,
+};
+
 /** What sending each event does in each state: the next state, or why the RFC forbids it. */
 export const SEND_TABLE: Readonly<Record<StreamState, Readonly<Record<SendEvent, StreamState | Forbidden>>>> = {
   idle: {
@@ -269,25 +281,13 @@ export const SEND_TABLE: Readonly<Record<StreamState, Readonly<Record<SendEvent,
     send_window_update: 'half_closed_remote',
   },
   closed: {
-    send_headers: NOTHING_ON_CLOSED,
-    send_continuation: NOTHING_ON_CLOSED,
-    send_push_promise: NOTHING_ON_CLOSED,
-    send_promised: NOT_IDLE,
-    send_data: NOTHING_ON_CLOSED,
-    send_end_stream: NOTHING_ON_CLOSED,
-    send_rst_stream: NOTHING_ON_CLOSED,
-    send_window_update: NOTHING_ON_CLOSED,
+    ...SEND_ON_CLOSED,
+    // §6.1, §5.4.2: a stream error on a closed stream (DATA after both
+    // END_STREAMs, say) is answered with RST_STREAM; that answer is the one
+    // frame §5.1's "MUST NOT send frames other than PRIORITY" leaves.
+    send_rst_stream: 'closed_reset',
   },
-  closed_reset: {
-    send_headers: NOTHING_ON_CLOSED,
-    send_continuation: NOTHING_ON_CLOSED,
-    send_push_promise: NOTHING_ON_CLOSED,
-    send_promised: NOT_IDLE,
-    send_data: NOTHING_ON_CLOSED,
-    send_end_stream: NOTHING_ON_CLOSED,
-    send_rst_stream: NOTHING_ON_CLOSED,
-    send_window_update: NOTHING_ON_CLOSED,
-  },
+  closed_reset: SEND_ON_CLOSED, // §5.4.2: RST_STREAM is the last frame we send on a stream
 };
 
 /** What receiving `event` does to a stream in `state`. */
