@@ -41,7 +41,6 @@ export const ERROR_LABELS = {
   frame_after_end_stream: 'a frame after the peer’s END_STREAM (half-closed (remote), §5.1)',
   data_on_closed_stream: 'DATA on a closed stream (§5.1, §6.1)',
   headers_on_closed_stream: 'HEADERS on a closed stream (§5.1)',
-  continuation_out_of_block: 'CONTINUATION on a stream with no field block begun (§6.10)',
   promised_stream_not_idle: 'a PUSH_PROMISE reserving a stream that is not idle (§5.1, §6.6)',
   push_promise_on_bad_stream: 'a PUSH_PROMISE on a stream that cannot carry one (§6.6)',
 
@@ -122,7 +121,8 @@ export const ERROR_LABELS = {
 
   // ---- abuse, budgets and deadlines (§10.5; src/connection/abuse-limits.ts) --
   flood_useless_frames: 'too many frames that move nothing forward: PING, SETTINGS, PRIORITY, empty DATA, ... (CVE-2019-9512/9515/9518)',
-  flood_resets: 'too many streams reset, by the peer or for its errors (CVE-2019-9514, CVE-2023-44487)',
+  flood_resets: 'too many streams reset by the peer (Rapid Reset, CVE-2023-44487; CVE-2019-9514)',
+  flood_stream_errors: 'too many streams reset for errors the peer caused (MadeYouReset, CVE-2025-8671)',
   control_frames_piling_up: 'answers queued for a peer that does not read (CVE-2019-9512/9515)',
   held_over_budget: 'more held for the peer than limits.maxHeldBytes',
   send_stall: 'DATA waiting on windows the peer keeps shut past timeouts.sendStallMs (§6.9)',

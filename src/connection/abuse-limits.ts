@@ -91,10 +91,17 @@ export class AbuseGuard {
       );
   }
 
-  /** A stream reset by the peer, or by us because of the peer (Rapid Reset, MadeYouReset). */
-  reset(now: number, what = 'streams reset'): void {
-    if (!this.#resets.take(now))
-      throw new ConnectionError('ENHANCE_YOUR_CALM', 'flood_resets', `too many ${what} (more than ${this.#limits.resetBurst}, then ${this.#limits.resetsPerSecond}/s)`);
+  /**
+   * A stream reset by the peer (Rapid Reset, CVE-2023-44487), or by us for a
+   * stream error the peer caused (MadeYouReset, CVE-2025-8671): one budget
+   * for both, as either makes us set up and tear down streams for nothing;
+   * the label says which came last.
+   */
+  reset(now: number, cause: { streamError: string } | 'peer_reset'): void {
+    if (this.#resets.take(now)) return;
+    const limit = `(more than ${this.#limits.resetBurst}, then ${this.#limits.resetsPerSecond}/s)`;
+    if (cause === 'peer_reset') throw new ConnectionError('ENHANCE_YOUR_CALM', 'flood_resets', `too many streams reset by the peer ${limit}`);
+    throw new ConnectionError('ENHANCE_YOUR_CALM', 'flood_stream_errors', `too many streams reset for errors ${limit}; the last: ${cause.streamError}`);
   }
 
   /** Before we queue a control frame in answer: a peer that does not read cannot make them pile up. */

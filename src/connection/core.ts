@@ -323,7 +323,7 @@ export class ConnectionCore {
       return this.closeWith(new ConnectionError(e.code, e.label, e.message));
     }
     try {
-      this.guard.reset(this.now, `stream errors (last: ${e.message})`);
+      this.guard.reset(this.now, { streamError: e.message });
       this.guard.controlQueue(this.out.frames);
     } catch (limit) {
       return this.closeWith(limit as ConnectionError);

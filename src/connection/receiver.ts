@@ -282,7 +282,7 @@ export class Receiver {
     const next = core.verdict(frame.streamId, 'recv_rst_stream');
     const stream = next && core.streams.get(frame.streamId);
     if (!stream) return;
-    core.guard.reset(core.now);
+    core.guard.reset(core.now, 'peer_reset');
     const dropped = core.abandon(stream);
     // The reset is reported before the 'stream_closed' it causes.
     if (core.role === 'server' && stream.parentId !== undefined)

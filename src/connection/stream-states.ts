@@ -103,7 +103,8 @@ const DATA_ON_CLOSED = strm('STREAM_CLOSED', 'data_on_closed_stream', 'DATA on a
 const HEADERS_ON_CLOSED = conn('STREAM_CLOSED', 'headers_on_closed_stream', 'HEADERS on a closed stream (RFC 9113 §5.1)');
 const NOT_RESERVABLE = conn('PROTOCOL_ERROR', 'promised_stream_not_idle', 'PUSH_PROMISE reserves only an idle stream (RFC 9113 §5.1, §6.6)');
 const PROMISE_ON_BAD_STREAM = conn('PROTOCOL_ERROR', 'push_promise_on_bad_stream', 'PUSH_PROMISE must arrive on a stream we opened that is open or half-closed (local) (RFC 9113 §6.6)');
-const CONTINUATION_OUT_OF_BLOCK = conn('PROTOCOL_ERROR', 'continuation_out_of_block', 'CONTINUATION belongs to a field block begun on this stream (RFC 9113 §6.10)');
+// The block check (header-block-assembly.ts) finds a CONTINUATION outside a block first; the cell says the same.
+const CONTINUATION_OUT_OF_BLOCK = conn('PROTOCOL_ERROR', 'continuation_without_block', 'CONTINUATION belongs to a field block begun on this stream (RFC 9113 §6.10)');
 
 /** What receiving each event does in each state. Every cell is written out: none is left to a default. */
 export const RECEIVE_TABLE: Readonly<Record<StreamState, Readonly<Record<ReceiveEvent, Transition>>>> = {

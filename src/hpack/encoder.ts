@@ -179,7 +179,8 @@ export class HpackEncoder {
     const found = findInStaticTable(name, value);
     if (plans[3 * i + 2] === 1) {
       // Never indexed, §6.2.3: '0001' and a 4-bit name index (0: literal name).
-      const nameIndex = found > 0 ? 0 : -found;
+      // A whole match in the static table still lends its name (§2.3.1).
+      const nameIndex = Math.abs(found);
       w.integer(nameIndex, 4, 0x10);
       if (nameIndex === 0) w.string(name, nameHuffman);
       w.string(value, valueHuffman);

@@ -1,28 +1,34 @@
 // Conformance of the client engine: a raw-frame "server" writes hand-made
 // frames to it and checks the answer (the client is what the CLI and the
-// push tests rely on).
+// push tests rely on): the error code on the wire and the stable label of
+// the error the engine raised (src/protocol-errors.ts).
 
 import { expect } from 'chai';
 import { Http2Endpoint } from '../../src/connection/endpoint.js';
 import type { EndpointEvent } from '../../src/connection/events.js';
-import { errorCodeName } from '../../src/frames/constants.js';
+import type { ErrorLabel } from '../../src/error-labels.js';
+import { ErrorCode, errorCodeName, type ErrorCodeName } from '../../src/frames/constants.js';
 import { decodeFrames } from '../../src/frames/decode.js';
-import { encodeFrame } from '../../src/frames/encode.js';
-import type { Frame } from '../../src/frames/frame.js';
+import type { Frame, GoawayFrame } from '../../src/frames/frame.js';
+import { formatFrame } from '../../src/frames/format.js';
 import { HpackEncoder } from '../../src/hpack/encoder.js';
-import { eventsOf, fields, GET } from './harness.js';
+import { FrameBuilders, frameBytes, type FrameOrBuilder } from '../../src/testing/frame-builders.js';
+import { debugLabel, eventsOf, GET } from './harness.js';
 
 class RawServer {
   readonly client: Http2Endpoint;
   readonly encoder = new HpackEncoder();
+  /** Frame builders whose field blocks use this server's HPACK encoder (RFC 9113 §4.3). */
+  readonly frames = new FrameBuilders({ encoder: this.encoder });
   events: EndpointEvent[] = [];
 
   constructor(enablePush = true) {
     this.client = new Http2Endpoint({ role: 'client', settings: { enablePush } });
   }
 
-  write(...frames: Frame[]): Frame[] {
-    for (const f of frames) this.events.push(...this.client.receive(encodeFrame(f, { allowIllegal: true })));
+  /** Write frames (legal or not), each on its own; return what the client answered. */
+  write(...frames: FrameOrBuilder[]): Frame[] {
+    for (const f of frames) this.events.push(...this.client.receive(frameBytes(f)));
     return this.read();
   }
 
@@ -35,30 +41,46 @@ class RawServer {
   /** Server SETTINGS, and the ACK of the client's. */
   handshake(): void {
     this.read();
-    this.write({ type: 'SETTINGS', streamId: 0, ack: false, settings: [] }, { type: 'SETTINGS', streamId: 0, ack: true, settings: [] });
+    this.write(this.frames.settings(), this.frames.settings().ack());
   }
 
-  block(list: ReturnType<typeof fields>): Uint8Array {
-    return this.encoder.encode(list);
+  /** The client's answer `got` is GOAWAY `code` (§5.4.1) for the error `label`: in the debug data and in closedBy. */
+  expectGoaway(got: Frame[], code: ErrorCodeName, label: ErrorLabel): void {
+    const goaway = got.find((f): f is GoawayFrame => f.type === 'GOAWAY');
+    expect(goaway, `expected GOAWAY ${code}, got: ${got.map(formatFrame).join('; ') || 'nothing'}`).to.not.equal(undefined);
+    const debug = Buffer.from(goaway!.debugData).toString();
+    expect(errorCodeName(goaway!.errorCode), debug).to.equal(code);
+    expect(debugLabel(goaway!), `label in the GOAWAY debug data "${debug}"`).to.equal(label);
+    const closedBy = this.client.closedBy;
+    expect(closedBy, 'the engine is closed after a connection error').to.not.equal(undefined);
+    expect(closedBy!.codeName).to.equal(code);
+    expect(closedBy!.label, `closedBy label (${closedBy!.message})`).to.equal(label);
+    expect(closedBy!.initiator).to.equal('engine');
+  }
+
+  /** The client's answer `got` is RST_STREAM `code` on `streamId` (§5.4.2) for the error `label`, and the connection goes on. */
+  expectRst(got: Frame[], streamId: number, code: ErrorCodeName, label: ErrorLabel): void {
+    expect(got).to.deep.include({ type: 'RST_STREAM', streamId, errorCode: ErrorCode[code] });
+    expect(got.some((f) => f.type === 'GOAWAY'), 'no GOAWAY for a stream error').to.equal(false);
+    expect(this.client.closedBy).to.equal(undefined);
+    const error = eventsOf(this.events, 'stream_error').filter((e) => e.error.streamId === streamId).at(-1)?.error;
+    expect(error, `a 'stream_error' event for stream ${streamId}`).to.not.equal(undefined);
+    expect(error!.codeName).to.equal(code);
+    expect(error!.label, `stream_error label (${error!.message})`).to.equal(label);
   }
 }
-
-const goawayCode = (frames: Frame[]) => {
-  const g = frames.find((f) => f.type === 'GOAWAY');
-  return g && errorCodeName(g.errorCode);
-};
 
 describe('client conformance', () => {
   it('§3.4 a server preface that is not SETTINGS: PROTOCOL_ERROR', () => {
     const s = new RawServer();
     s.read();
-    expect(goawayCode(s.write({ type: 'PING', streamId: 0, ack: false, data: new Uint8Array(8) }))).to.equal('PROTOCOL_ERROR');
+    s.expectGoaway(s.write(s.frames.ping()), 'PROTOCOL_ERROR', 'preface_not_settings');
   });
 
   it('§6.5.2 a server sending SETTINGS_ENABLE_PUSH=1: PROTOCOL_ERROR', () => {
     const s = new RawServer();
     s.read();
-    expect(goawayCode(s.write({ type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: 2, value: 1 }] }))).to.equal('PROTOCOL_ERROR');
+    s.expectGoaway(s.write(s.frames.settings().enablePush(1)), 'PROTOCOL_ERROR', 'enable_push_from_server');
   });
 
   it('§6.6 PUSH_PROMISE after the client disabled push: PROTOCOL_ERROR', () => {
@@ -66,15 +88,15 @@ describe('client conformance', () => {
     s.handshake();
     s.client.request(GET('/'), { endStream: true });
     s.read();
-    const got = s.write({ type: 'PUSH_PROMISE', streamId: 1, endHeaders: true, promisedStreamId: 2, headerBlock: s.block(GET('/a')) });
-    expect(goawayCode(got)).to.equal('PROTOCOL_ERROR');
+    const got = s.write(s.frames.pushPromise(1, 2).request('GET', '/a'));
+    s.expectGoaway(got, 'PROTOCOL_ERROR', 'push_promise_when_disabled');
   });
 
   it('§6.6 PUSH_PROMISE on a stream the client did not open: PROTOCOL_ERROR', () => {
     const s = new RawServer();
     s.handshake();
-    const got = s.write({ type: 'PUSH_PROMISE', streamId: 3, endHeaders: true, promisedStreamId: 2, headerBlock: s.block(GET('/a')) });
-    expect(goawayCode(got)).to.equal('PROTOCOL_ERROR');
+    const got = s.write(s.frames.pushPromise(3, 2).request('GET', '/a'));
+    s.expectGoaway(got, 'PROTOCOL_ERROR', 'push_promise_on_bad_stream');
   });
 
   it('§5.1.1 promised stream ids must increase: PROTOCOL_ERROR', () => {
@@ -82,9 +104,9 @@ describe('client conformance', () => {
     s.handshake();
     s.client.request(GET('/'), { endStream: true });
     s.read();
-    s.write({ type: 'PUSH_PROMISE', streamId: 1, endHeaders: true, promisedStreamId: 4, headerBlock: s.block(GET('/a')) });
-    const got = s.write({ type: 'PUSH_PROMISE', streamId: 1, endHeaders: true, promisedStreamId: 2, headerBlock: s.block(GET('/b')) });
-    expect(goawayCode(got)).to.equal('PROTOCOL_ERROR');
+    s.write(s.frames.pushPromise(1, 4).request('GET', '/a'));
+    const got = s.write(s.frames.pushPromise(1, 2).request('GET', '/b'));
+    s.expectGoaway(got, 'PROTOCOL_ERROR', 'stream_id_not_increasing');
   });
 
   it('§8.4.1 a promised request that is not safe: stream error PROTOCOL_ERROR on the promised stream', () => {
@@ -92,17 +114,16 @@ describe('client conformance', () => {
     s.handshake();
     s.client.request(GET('/'), { endStream: true });
     s.read();
-    const post = fields({ ':method': 'POST', ':scheme': 'https', ':authority': 'a', ':path': '/' });
-    const got = s.write({ type: 'PUSH_PROMISE', streamId: 1, endHeaders: true, promisedStreamId: 2, headerBlock: s.block(post) });
-    expect(got).to.deep.include({ type: 'RST_STREAM', streamId: 2, errorCode: 1 });
+    const got = s.write(s.frames.pushPromise(1, 2).request('POST', '/', { ':authority': 'a' }));
+    s.expectRst(got, 2, 'PROTOCOL_ERROR', 'push_method_unsafe');
     expect(eventsOf(s.events, 'push_promise')).to.deep.equal([]);
   });
 
   it('§5.1 HEADERS on a server stream that was never promised: PROTOCOL_ERROR', () => {
     const s = new RawServer();
     s.handshake();
-    const got = s.write({ type: 'HEADERS', streamId: 2, endStream: true, endHeaders: true, headerBlock: s.block(fields({ ':status': '200' })) });
-    expect(goawayCode(got)).to.equal('PROTOCOL_ERROR');
+    const got = s.write(s.frames.headers(2).response(200).endStream());
+    s.expectGoaway(got, 'PROTOCOL_ERROR', 'headers_on_unpromised_stream');
   });
 
   it('§8.6 a 101 response: stream error PROTOCOL_ERROR', () => {
@@ -110,8 +131,8 @@ describe('client conformance', () => {
     s.handshake();
     s.client.request(GET('/'), { endStream: true });
     s.read();
-    const got = s.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: s.block(fields({ ':status': '101' })) });
-    expect(got).to.deep.include({ type: 'RST_STREAM', streamId: 1, errorCode: 1 });
+    const got = s.write(s.frames.headers(1).response(101).endStream());
+    s.expectRst(got, 1, 'PROTOCOL_ERROR', 'status_101');
   });
 
   it('receives a promise, then the pushed response, as events', () => {
@@ -120,10 +141,10 @@ describe('client conformance', () => {
     s.client.request(GET('/'), { endStream: true });
     s.read();
     s.write(
-      { type: 'PUSH_PROMISE', streamId: 1, endHeaders: true, promisedStreamId: 2, headerBlock: s.block(GET('/style.css')) },
-      { type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: s.block(fields({ ':status': '200' })) },
-      { type: 'HEADERS', streamId: 2, endStream: false, endHeaders: true, headerBlock: s.block(fields({ ':status': '200' })) },
-      { type: 'DATA', streamId: 2, endStream: true, data: new TextEncoder().encode('body{}') },
+      s.frames.pushPromise(1, 2).request('GET', '/style.css'),
+      s.frames.headers(1).response(200).endStream(),
+      s.frames.headers(2).response(200),
+      s.frames.data(2, 'body{}').endStream(),
     );
     expect(s.events.map((e) => e.type).filter((t) => t !== 'stream_closed' && t !== 'settings' && t !== 'settings_acked')).to.deep.equal([
       'push_promise',
@@ -140,7 +161,7 @@ describe('client conformance', () => {
     s.client.request(GET('/'), { endStream: true });
     s.client.request(GET('/'), { endStream: true });
     s.read();
-    s.write({ type: 'GOAWAY', streamId: 0, lastStreamId: 1, errorCode: 0, debugData: new Uint8Array(0) });
+    s.write(s.frames.goaway(1).noError());
     expect(eventsOf(s.events, 'stream_reset')).to.deep.equal([{ type: 'stream_reset', streamId: 3, errorCode: 7 }]);
     expect(s.client.streamState(1)).to.equal('half_closed_local');
   });

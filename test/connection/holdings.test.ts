@@ -150,7 +150,7 @@ describe('engine holdings: what a peer can make a connection hold', () => {
       peer.write(peer.headers(2 * i + 1, POST(), false));
       for (let k = 0; k < 4; k++) peer.write({ type: 'DATA', streamId: 2 * i + 1, endStream: false, data: new Uint8Array(15_000) });
     }
-    const goaway = peer.expectGoaway('ENHANCE_YOUR_CALM');
+    const goaway = peer.expectGoaway('ENHANCE_YOUR_CALM', { label: 'held_over_budget' });
     expect(Buffer.from(goaway.debugData).toString()).to.match(/over its budget of 100000/);
     expect(peer.server.heldBytes()).to.equal(0);
     expect(peer.server.held()).to.deep.equal({ input: 0, fieldBlock: 0, fields: 0, body: 0, control: 0, outgoing: 0 });

@@ -20,10 +20,11 @@ describe('engine deadlines', () => {
     expect(server.closedBy).to.equal(undefined);
     server.tick(1100);
     expect(errorCodeName(goaway(server.takeOutputBytes())!.errorCode)).to.equal('PROTOCOL_ERROR');
+    expect(server.closedBy?.label).to.equal('preface_timeout');
   });
 
   it('options objects are merged with their own defaults, even one object given for two kinds of option', () => {
-    // Merged copies are shared per (defaults, options) pair; an empty object fits limits and timeouts alike.
+    // Each kind is merged with its own defaults; an empty object fits limits and timeouts alike.
     const none = {};
     new Http2Endpoint({ role: 'server', limits: none, now: 0 });
     const server = new Http2Endpoint({ role: 'server', limits: none, timeouts: none, now: 100 });
@@ -36,6 +37,7 @@ describe('engine deadlines', () => {
     expect(server.nextDeadline).to.equal(2000);
     server.tick(2000);
     expect(errorCodeName(goaway(server.takeOutputBytes())!.errorCode)).to.equal('SETTINGS_TIMEOUT');
+    expect(server.closedBy?.label).to.equal('settings_timeout');
   });
 
   it('an idle connection is shut down gracefully; an active one is not', () => {
@@ -103,7 +105,8 @@ describe('engine deadlines for a peer that stalls', () => {
     p.server.tick(4000);
     const g = goaway(p.server.takeOutputBytes())!;
     expect(errorCodeName(g.errorCode)).to.equal('ENHANCE_YOUR_CALM');
-    expect(Buffer.from(g.debugData).toString()).to.match(/no flow-control window for 4000 ms with 100 octets/);
+    expect(Buffer.from(g.debugData).toString()).to.match(/^send_stall: no flow-control window for 4000 ms with 100 octets/);
+    expect(p.server.closedBy).to.include({ label: 'send_stall', initiator: 'engine' });
   });
 
   it('§6.9 a window opened an octet at a time is progress: no stall while DATA goes', () => {

@@ -4,10 +4,10 @@
 import { connect, type Socket } from 'node:net';
 import { CLIENT_PREFACE } from '../../src/frames/constants.js';
 import { FrameDecoder } from '../../src/frames/decode.js';
-import { encodeFrame } from '../../src/frames/encode.js';
 import type { Frame, GoawayFrame } from '../../src/frames/frame.js';
 import { HpackEncoder } from '../../src/hpack/encoder.js';
 import type { HeaderField } from '../../src/hpack/header-list.js';
+import { FrameBuilders, frameBytes, type FrameOrBuilder } from '../../src/testing/frame-builders.js';
 
 export const GET = (path = '/style.css'): HeaderField[] => [
   { name: ':method', value: 'GET' },
@@ -17,8 +17,14 @@ export const GET = (path = '/style.css'): HeaderField[] => [
 ];
 
 export class RawSocketPeer {
+  /** Every frame the server sent, in order. */
   readonly frames: Frame[] = [];
   readonly encoder = new HpackEncoder();
+  /**
+   * Frame builders whose field blocks use this peer's HPACK encoder (RFC 9113
+   * §4.3), with GET()'s :scheme and :authority: `peer.build.headers(1).request('GET', '/')`.
+   */
+  readonly build = new FrameBuilders({ encoder: this.encoder, scheme: 'http', authority: 'localhost' });
   readonly closed: Promise<void>;
   #decoder = new FrameDecoder({ maxFrameSize: 16777215 });
   #waiters: Array<() => void> = [];
@@ -67,20 +73,21 @@ export class RawSocketPeer {
     return this.socket.write(bytes);
   }
 
-  write(...frames: Frame[]): boolean {
-    return this.writeBytes(Buffer.concat(frames.map((f) => encodeFrame(f, { allowIllegal: true, maxFrameSize: 16777215 }))));
+  /** Write frames, legal or not: Frame objects (encoded with allowIllegal) or builders, in one socket write. */
+  write(...frames: FrameOrBuilder[]): boolean {
+    return this.writeBytes(frameBytes(...frames));
   }
 
   headers(streamId: number, fields = GET(), endStream = true, endHeaders = true): Frame {
-    return { type: 'HEADERS', streamId, endStream, endHeaders, headerBlock: this.encoder.encode(fields) };
+    return this.build.headers(streamId).fields(fields).endStream(endStream).endHeaders(endHeaders).frame();
   }
 
   /** Preface, SETTINGS, and the ACK of the server's SETTINGS once it arrives. */
   async handshake(settings: Array<{ id: number; value: number }> = []): Promise<void> {
     this.writeBytes(CLIENT_PREFACE);
-    this.write({ type: 'SETTINGS', streamId: 0, ack: false, settings });
+    this.write(this.build.settings(settings));
     await this.waitFor((f) => f.type === 'SETTINGS' && !f.ack);
-    this.write({ type: 'SETTINGS', streamId: 0, ack: true, settings: [] });
+    this.write(this.build.settings().ack());
   }
 
   /** The first frame (from the start) matching, waiting up to timeoutMs. */
@@ -102,6 +109,7 @@ export class RawSocketPeer {
     }
   }
 
+  /** The server's GOAWAY, waiting up to timeoutMs. */
   goaway(timeoutMs = 5000): Promise<GoawayFrame> {
     return this.waitFor((f) => f.type === 'GOAWAY', timeoutMs) as Promise<GoawayFrame>;
   }

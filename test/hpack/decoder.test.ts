@@ -160,4 +160,34 @@ describe('hpack: HpackDecoder', () => {
       expect(fromHpackJsError(new Error('toString')).reason).to.equal('unexpected');
     });
   });
+
+  describe('error labels (src/error-labels.ts)', () => {
+    // Every reason, with the label its error carries and who pays: the connection (COMPRESSION_ERROR,
+    // RFC 9113 §4.3) unless the whole block was decoded and only a limit of ours was passed (§10.5.1).
+    const cases: Array<[HpackDecodeError['reason'], string, 'connection' | 'stream']> = [
+      ['truncated', 'hpack_truncated', 'connection'],
+      ['integer-too-large', 'hpack_integer_too_large', 'connection'],
+      ['string-too-long', 'hpack_string_too_long', 'connection'],
+      ['invalid-index', 'hpack_invalid_index', 'connection'],
+      ['invalid-huffman', 'hpack_invalid_huffman', 'connection'],
+      ['size-update-misplaced', 'hpack_size_update_misplaced', 'connection'],
+      ['size-update-too-large', 'hpack_size_update_too_large', 'connection'],
+      ['size-update-missing', 'hpack_size_update_missing', 'connection'],
+      ['header-list-too-large', 'hpack_header_list_too_large', 'stream'],
+      ['too-many-fields', 'hpack_too_many_fields', 'stream'],
+      ['unexpected', 'hpack_unexpected', 'connection'],
+    ];
+    for (const [reason, label, scope] of cases) {
+      it(`${reason}: ${label}, a ${scope} error`, () => {
+        const error = new HpackDecodeError(reason, 'x').toProtocolError(1);
+        expect(error.label).to.equal(label);
+        expect(error.scope).to.equal(scope);
+        expect(error.codeName).to.equal(scope === 'connection' ? 'COMPRESSION_ERROR' : 'PROTOCOL_ERROR');
+      });
+    }
+
+    it('a real block: index 0 is hpack_invalid_index (RFC 7541 §6.1)', () => {
+      expect(decodeError(new HpackDecoder(), fromHex('80')).toConnectionError().label).to.equal('hpack_invalid_index');
+    });
+  });
 });

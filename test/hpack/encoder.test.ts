@@ -130,6 +130,12 @@ describe('hpack: HpackEncoder', () => {
       expect(representation(encoder.encode(fields([['x-api-key', 'k']])))).to.equal('never indexed');
       expect(representation(encoder.encode(fields([['authorization', 'a']]))), 'the option replaces the default').to.equal('incremental');
     });
+    it('a sensitive field that matches a static entry whole still takes its name from the table (RFC 7541 §6.2.3)', () => {
+      // :method GET is static entry 2: never indexed with name index 2 is 0x12, then the value.
+      const block = new HpackEncoder().encode([{ name: ':method', value: 'GET', sensitive: true }]);
+      expect(block[0]).to.equal(0x12);
+      expect(pairs(new HpackDecoder().decode(block))).to.deep.equal([[':method', 'GET']]);
+    });
   });
 
   describe('input', () => {
