@@ -3,7 +3,7 @@
 // Push() does on the wire can be read in order.
 
 import { type ConnectionState, describeConnectionState } from './connection/connection-state.js';
-import type { StreamState } from './connection/stream-states.js';
+import { stateName, type StreamState } from './connection/stream-states.js';
 import type { Frame } from './frames/frame.js';
 import type { HeaderList } from './hpack/header-list.js';
 import { formatFrame } from './frames/format.js';
@@ -19,18 +19,7 @@ export type TraceRecord =
 
 export type TraceSink = (record: TraceRecord) => void;
 
-const STATE_NAMES: Record<StreamState, string> = {
-  idle: 'idle',
-  reserved_local: 'reserved (local)',
-  reserved_remote: 'reserved (remote)',
-  open: 'open',
-  half_closed_local: 'half-closed (local)',
-  half_closed_remote: 'half-closed (remote)',
-  closed: 'closed',
-  closed_reset: 'closed (reset)',
-};
-
-export const stateName = (s: StreamState): string => STATE_NAMES[s];
+export { stateName };
 
 /**
  * Formats trace records and hands them to a sink. `perspective` names the

@@ -26,7 +26,7 @@ import type { EndpointConfig, EndpointHooks, Role } from './options.js';
 import { OutputQueue } from './output-queue.js';
 import { INITIAL_SETTINGS, type Settings, SettingsExchange } from './settings.js';
 import type { Stream } from './stream.js';
-import { isClosed, isForbidden, isViolation, mayReceiveData, maySend, onReceive, onSend, type ReceiveEvent, type SendEvent, type StreamState } from './stream-states.js';
+import { isClosed, isForbidden, isViolation, mayReceiveData, maySend, onReceive, onSend, type ReceiveEvent, type SendEvent, stateName, type StreamState } from './stream-states.js';
 import { StreamRegistry } from './streams.js';
 
 /** Misuse of the endpoint's API by the application (never caused by the peer). */
@@ -115,7 +115,7 @@ export class ConnectionCore {
     const state = this.streams.stateOf(id);
     const t = onReceive(state, event);
     if (isViolation(t)) {
-      const why = `${t.why}; stream ${id} is ${state.replace('_', ' ')}`;
+      const why = `${t.why}; stream ${id} is ${stateName(state)}`;
       throw t.scope === 'connection' ? new ConnectionError(t.code, t.label, why) : new StreamError(id, t.code, t.label, why);
     }
     return t === 'ignore' ? undefined : t;
@@ -132,7 +132,7 @@ export class ConnectionCore {
   /** The state sending `event` leads to; EndpointUsageError if the §5.1 table forbids it. */
   mustSend(stream: Stream, event: SendEvent): StreamState {
     const next = onSend(stream.state, event);
-    if (isForbidden(next)) throw new EndpointUsageError(`cannot send ${event.slice(5).toUpperCase()} on stream ${stream.id} in state ${stream.state}: ${next.forbidden}`);
+    if (isForbidden(next)) throw new EndpointUsageError(`cannot send ${event.slice(5).toUpperCase()} on stream ${stream.id} in state ${stateName(stream.state)}: ${next.forbidden}`);
     return next;
   }
 

@@ -291,6 +291,22 @@ export const SEND_TABLE: Readonly<Record<StreamState, Readonly<Record<SendEvent,
   closed_reset: SEND_ON_CLOSED, // §5.4.2: RST_STREAM is the last frame we send on a stream
 };
 
+/** The RFC's name of a state, for messages and the trace ("closed (reset)": closed by our RST_STREAM). */
+export function stateName(state: StreamState): string {
+  return STATE_NAMES[state];
+}
+
+const STATE_NAMES: Readonly<Record<StreamState, string>> = {
+  idle: 'idle',
+  reserved_local: 'reserved (local)',
+  reserved_remote: 'reserved (remote)',
+  open: 'open',
+  half_closed_local: 'half-closed (local)',
+  half_closed_remote: 'half-closed (remote)',
+  closed: 'closed',
+  closed_reset: 'closed (reset)',
+};
+
 /** What receiving `event` does to a stream in `state`. */
 export function onReceive(state: StreamState, event: ReceiveEvent): Transition {
   return RECEIVE_TABLE[state][event];

@@ -5,9 +5,8 @@
 
 import type { Duplex } from 'node:stream';
 import { Http2Endpoint } from '../connection/endpoint.js';
-import type { EndpointLimits, EndpointTimeouts } from '../connection/options.js';
+import type { EndpointConfig } from '../connection/options.js';
 import type { EndpointEvent } from '../connection/events.js';
-import type { Settings } from '../connection/settings.js';
 import { ErrorCode, errorCodeName } from '../frames/constants.js';
 import type { HeaderField } from '../hpack/header-list.js';
 import type { Handler, PushHandle, PushOutcome } from './handler-api.js';
@@ -19,9 +18,8 @@ import type { Tracer } from '../trace.js';
 import type { ConnectionWatch } from './connection-table.js';
 
 export interface SessionOptions {
-  settings?: Partial<Settings>;
-  limits?: Partial<EndpointLimits>;
-  timeouts?: Partial<EndpointTimeouts>;
+  /** The engine's settings, limits and deadlines, made once by the server. */
+  config: EndpointConfig;
   /** Over TLS (https) or cleartext (h2c). */
   secure: boolean;
   /** The server's watch on the socket: stalled writes, and the linger after we close. */
@@ -88,9 +86,7 @@ export class Http2Session implements ResponsePort, BodySource {
     tracer?.open(id, options.secure ? 'h2 (TLS)' : 'h2c (cleartext)');
     this.endpoint = new Http2Endpoint({
       role: 'server',
-      settings: options.settings,
-      limits: options.limits,
-      timeouts: options.timeouts,
+      config: options.config,
       now: options.watch.acceptedAt,
       onFrame: tracer && ((dir, frame) => tracer.frame(id, dir, frame)),
       onStreamState: tracer && ((stream, from, to) => tracer.state(id, stream, from, to)),

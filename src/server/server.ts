@@ -8,7 +8,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { getHeapStatistics } from 'node:v8';
-import type { EndpointLimits, EndpointTimeouts } from '../connection/options.js';
+import { EndpointConfig, type EndpointLimits, type EndpointTimeouts } from '../connection/options.js';
 import type { Settings } from '../connection/settings.js';
 import { CLIENT_PREFACE } from '../frames/constants.js';
 import { Tracer, type TraceRecord } from '../trace.js';
@@ -83,6 +83,8 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
   /** TLS connections in their handshake, by peer address: the raw socket, until the TLS socket over it is ready. */
   readonly #handshaking = new Map<string, Duplex>();
   readonly #host: SessionHost;
+  /** The engine's settings, limits and deadlines, resolved once for every connection. */
+  readonly #engineConfig: EndpointConfig;
   readonly #maxTotalHeld: number;
   /** The sum of every session's held bytes, as they report it. */
   #totalHeld = 0;
@@ -94,6 +96,7 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     super();
     this.#options = options;
     this.#handler = handler;
+    this.#engineConfig = EndpointConfig.from({ settings: options.settings, limits: options.limits, timeouts: options.timeouts });
     const secure = options.tls !== undefined;
     const onError = (error: unknown, req: Request) => this.#handlerError(error, req);
     const timeouts: ConnectionTimeouts = {
@@ -283,10 +286,9 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     }
     watch.enter('h2');
     if ('setNoDelay' in socket) (socket as Socket).setNoDelay(true);
-    const o = this.#options;
     // The engine's deadlines count from the accept: a preface sent slowly while undecided has used its time.
     watch.connection = this.#nextId++;
-    const session = new Http2Session(socket, this.#host, { settings: o.settings, limits: o.limits, timeouts: o.timeouts, secure, watch }, watch.connection);
+    const session = new Http2Session(socket, this.#host, { config: this.#engineConfig, secure, watch }, watch.connection);
     this.#sessions.add(session);
   }
 
