@@ -49,13 +49,16 @@ export class ConnectionCore {
   readonly decoder = new FrameDecoder();
   readonly out: OutputQueue;
   readonly blocks: HeaderBlockAssembly<BlockPlan>;
-  readonly hpack: { readonly encoder: HpackEncoder; readonly decoder: HpackDecoder };
+  /** The HPACK contexts (RFC 7541): ours for what we send, and the one that mirrors the peer's. */
+  readonly hpackEncoder: HpackEncoder;
+  readonly hpackDecoder: HpackDecoder;
   readonly streams: StreamRegistry;
   readonly settings: SettingsExchange;
   readonly deadlines: Deadlines;
   readonly guard: AbuseGuard;
   /** The connection's own flow-control windows (§6.9.1): ours to send on, and the peer's. */
-  readonly window = { send: new SendWindow(INITIAL_SETTINGS.initialWindowSize), recv: new ReceiveWindow(INITIAL_SETTINGS.initialWindowSize) };
+  readonly sendWindow = new SendWindow(INITIAL_SETTINGS.initialWindowSize);
+  readonly recvWindow = new ReceiveWindow(INITIAL_SETTINGS.initialWindowSize);
   /** The connection's own state; changed only by setState(). */
   state: ConnectionState = AWAITING_PREFACE;
   /** Events for the application, taken with takeEvents(). */
@@ -76,10 +79,8 @@ export class ConnectionCore {
     this.streams = new StreamRegistry(role, limits.closedStreamsRemembered, hooks.onStreamState);
     const wanted = config.wantedSettings(role);
     this.settings = new SettingsExchange(role, wanted);
-    this.hpack = {
-      encoder: new HpackEncoder({ maxTableSize: limits.encoderTableSize }),
-      decoder: new HpackDecoder({ maxTableSize: INITIAL_SETTINGS.headerTableSize, maxHeaderListSize: wanted.maxHeaderListSize, maxFieldCount: limits.maxFieldCount }),
-    };
+    this.hpackEncoder = new HpackEncoder({ maxTableSize: limits.encoderTableSize });
+    this.hpackDecoder = new HpackDecoder({ maxTableSize: INITIAL_SETTINGS.headerTableSize, maxHeaderListSize: wanted.maxHeaderListSize, maxFieldCount: limits.maxFieldCount });
     this.deadlines = new Deadlines(config.timeouts);
     this.guard = new AbuseGuard(limits, now);
     this.deadlines.start('preface', now);
@@ -88,7 +89,7 @@ export class ConnectionCore {
     // §3.4: the client sends the preface; both sides send SETTINGS first.
     if (role === 'client') this.out.pushBytes(CLIENT_PREFACE);
     this.sendSettings(wanted);
-    const increment = this.window.recv.grow(config.connectionWindowSize);
+    const increment = this.recvWindow.grow(config.connectionWindowSize);
     if (increment > 0) this.out.push({ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: increment });
   }
 
@@ -171,7 +172,7 @@ export class ConnectionCore {
   }
 
   creditConnection(n: number): void {
-    const increment = this.window.recv.consume(n);
+    const increment = this.recvWindow.consume(n);
     if (increment > 0) this.out.push({ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: increment });
   }
 
@@ -245,7 +246,7 @@ export class ConnectionCore {
     const informational = status >= 100 && status < 200;
     if (informational && endStream) throw new EndpointUsageError('an informational (1xx) response cannot end the stream (RFC 9113 §8.1)');
     this.mustSend(stream, 'send_headers');
-    const block = this.hpack.encoder.encode(fields); // throws before any state changes
+    const block = this.hpackEncoder.encode(fields); // throws before any state changes
     stream.send.headSent(!informational, endStream);
     this.emitHeaders(stream, fields, block, endStream);
   }

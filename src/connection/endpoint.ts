@@ -21,7 +21,7 @@ import { ConnectionError } from '../protocol-errors.js';
 import type { ConnectionState } from './connection-state.js';
 import { ConnectionCore, EndpointUsageError } from './core.js';
 import type { EndpointEvent } from './events.js';
-import { EndpointConfig, type EndpointOptions, type Role } from './options.js';
+import { EndpointConfig, type EndpointHooks, type EndpointOptions, type Role } from './options.js';
 import { PushError, type PushRefusal, pushRefusal } from './push-rules.js';
 import { Receiver } from './receiver.js';
 import type { Settings } from './settings.js';
@@ -53,6 +53,8 @@ export interface Holdings {
 }
 
 const NO_EVENTS: EndpointEvent[] = Object.freeze([]) as unknown as EndpointEvent[];
+/** Most connections are not traced: they share this (frozen) instead of an object of four undefined hooks. */
+const NO_HOOKS: EndpointHooks = Object.freeze({});
 
 export class Http2Endpoint {
   readonly role: Role;
@@ -62,7 +64,8 @@ export class Http2Endpoint {
   constructor(options: EndpointOptions) {
     this.role = options.role;
     const config = options.config ?? EndpointConfig.from(options);
-    const hooks = { onFrame: options.onFrame, onFields: options.onFields, onStreamState: options.onStreamState, onConnectionState: options.onConnectionState };
+    const { onFrame, onFields, onStreamState, onConnectionState } = options;
+    const hooks = onFrame || onFields || onStreamState || onConnectionState ? { onFrame, onFields, onStreamState, onConnectionState } : NO_HOOKS;
     this.#core = new ConnectionCore(options.role, config, hooks, options.now ?? 0);
     this.#receiver = new Receiver(this.#core);
   }
@@ -119,7 +122,7 @@ export class Http2Endpoint {
   /** The stream's and connection's send windows (what DATA may be sent now). */
   sendWindow(streamId: number): { stream: number; connection: number } | undefined {
     const s = this.#core.streams.get(streamId);
-    return s && { stream: s.send.window.size, connection: this.#core.window.send.size };
+    return s && { stream: s.send.window.size, connection: this.#core.sendWindow.size };
   }
 
   /** DATA octets sent on a stream so far (0 once the stream is forgotten). */
@@ -222,7 +225,7 @@ export class Http2Endpoint {
     if (streams.activeLocal >= settings.peer.maxConcurrentStreams)
       throw new EndpointUsageError(`the server allows ${settings.peer.maxConcurrentStreams} concurrent streams (RFC 9113 §5.1.2)`);
     if (streams.localIdsExhausted) throw new EndpointUsageError('stream ids exhausted: open a new connection (RFC 9113 §5.1.1)');
-    const block = core.hpack.encoder.encode(fields);
+    const block = core.hpackEncoder.encode(fields);
     const stream = streams.openLocal(settings.peer.initialWindowSize, settings.local.initialWindowSize);
     stream.recv.noContent = fields.some((f) => f.name === ':method' && f.value === 'HEAD');
     const endStream = options.endStream ?? false;
@@ -292,7 +295,7 @@ export class Http2Endpoint {
     const { streams, settings } = core;
     const parent = streams.get(parentId)!;
     const parentState = core.mustSend(parent, 'send_push_promise');
-    const block = core.hpack.encoder.encode(requestFields);
+    const block = core.hpackEncoder.encode(requestFields);
     const promised = streams.openLocal(settings.peer.initialWindowSize, settings.local.initialWindowSize);
     promised.parentId = parentId;
     core.pushHeaderBlock(parent, parentState, false, promised.id, block);
@@ -417,7 +420,7 @@ export class Http2Endpoint {
     const ready = core.streams.ready;
     if (!ready) return;
     const max = core.settings.peer.maxFrameSize;
-    const window = core.window.send;
+    const window = core.sendWindow;
     let progress = true;
     let sent = false;
     while (progress && ready.size > 0) {
@@ -432,7 +435,7 @@ export class Http2Endpoint {
         }
         progress = sent = true;
         if ('trailers' in next) {
-          core.emitHeaders(stream, next.trailers, core.hpack.encoder.encode(next.trailers), true);
+          core.emitHeaders(stream, next.trailers, core.hpackEncoder.encode(next.trailers), true);
           continue;
         }
         window.consume(next.data.length);

@@ -202,7 +202,7 @@ export class Receiver {
     const core = this.core;
     let fields: HeaderField[] | null;
     try {
-      fields = core.hpack.decoder.decode(block);
+      fields = core.hpackDecoder.decode(block);
     } catch (e) {
       if (!(e instanceof HpackDecodeError)) throw e;
       if (!e.contextIntact) throw e.toConnectionError(); // COMPRESSION_ERROR (§4.3)
@@ -245,8 +245,8 @@ export class Receiver {
     const id = frame.streamId;
     const flowLength = payloadLength(frame);
     // §6.9: every DATA counts against the connection window, even one in error.
-    if (!core.window.recv.receive(flowLength))
-      throw new ConnectionError('FLOW_CONTROL_ERROR', 'connection_window_exceeded', `DATA of ${flowLength} octets overruns the connection window of ${core.window.recv.size} (RFC 9113 §6.9.1)`);
+    if (!core.recvWindow.receive(flowLength))
+      throw new ConnectionError('FLOW_CONTROL_ERROR', 'connection_window_exceeded', `DATA of ${flowLength} octets overruns the connection window of ${core.recvWindow.size} (RFC 9113 §6.9.1)`);
     let stream: Stream | undefined;
     try {
       stream = core.verdict(id, 'recv_data') && core.streams.get(id);
@@ -304,7 +304,7 @@ export class Receiver {
           throw new ConnectionError('FLOW_CONTROL_ERROR', 'initial_window_overflow', `SETTINGS_INITIAL_WINDOW_SIZE change pushes stream ${s.id}'s window past 2^31-1 (RFC 9113 §6.9.2)`);
       }
     }
-    if (current.headerTableSize !== previous.headerTableSize) core.hpack.encoder.setPeerTableSize(Math.min(current.headerTableSize, core.config.limits.encoderTableSize));
+    if (current.headerTableSize !== previous.headerTableSize) core.hpackEncoder.setPeerTableSize(Math.min(current.headerTableSize, core.config.limits.encoderTableSize));
     core.out.maxFrameSize = current.maxFrameSize;
     if (core.state.name === 'awaiting_preface') {
       core.setState(OPEN); // §3.4: the preface is complete with the peer's first SETTINGS
@@ -325,7 +325,7 @@ export class Receiver {
     if (!acked) return; // an ACK we did not ask for: nothing to apply
     const { previous, current } = acked;
     core.decoder.maxFrameSize = current.maxFrameSize;
-    core.hpack.decoder.setMaxTableSize(current.headerTableSize);
+    core.hpackDecoder.setMaxTableSize(current.headerTableSize);
     const delta = current.initialWindowSize - previous.initialWindowSize;
     if (delta !== 0) {
       for (const s of core.streams.all()) {
@@ -364,7 +364,7 @@ export class Receiver {
     const core = this.core;
     const inc = frame.windowSizeIncrement;
     if (frame.streamId === 0) {
-      if (!core.window.send.increase(inc))
+      if (!core.sendWindow.increase(inc))
         throw new ConnectionError('FLOW_CONTROL_ERROR', 'connection_window_overflow', `WINDOW_UPDATE of ${inc} pushes the connection window past 2^31-1 (RFC 9113 §6.9.1)`);
       return;
     }
