@@ -226,9 +226,8 @@ export class ConnectionCore {
     }
   }
 
-  /** Send a header block on a stream; states change after the frames are queued, as on the wire. */
-  emitHeaders(stream: Stream, fields: HeaderList, block: Uint8Array, endStream: boolean): void {
-    const next = this.mustSend(stream, 'send_headers');
+  /** Send a header block on a stream (`next`: the state the table gives, if already asked); states change after the frames are queued, as on the wire. */
+  emitHeaders(stream: Stream, fields: HeaderList, block: Uint8Array, endStream: boolean, next = this.mustSend(stream, 'send_headers')): void {
     this.pushHeaderBlock(stream, next, endStream, undefined, block);
     this.hooks.onFields?.('out', stream.id, fields);
     this.transition(stream, next);
@@ -245,10 +244,10 @@ export class ConnectionCore {
     const status = Number(fields.find((f) => f.name === ':status')?.value);
     const informational = status >= 100 && status < 200;
     if (informational && endStream) throw new EndpointUsageError('an informational (1xx) response cannot end the stream (RFC 9113 §8.1)');
-    this.mustSend(stream, 'send_headers');
+    const next = this.mustSend(stream, 'send_headers');
     const block = this.hpackEncoder.encode(fields); // throws before any state changes
     stream.send.headSent(!informational, endStream);
-    this.emitHeaders(stream, fields, block, endStream);
+    this.emitHeaders(stream, fields, block, endStream, next);
   }
 
   /** Reset a stream (RST_STREAM, §6.4). Its queued DATA is dropped. */
