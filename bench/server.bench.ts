@@ -31,7 +31,7 @@ import { summarizeProfile } from './cpu-profile.js';
 import { fmt, table } from './measure.js';
 import { loadOnce, runPushLoad } from './push-driver.js';
 import { openConnections } from './raw-clients.js';
-import { BIG_BYTES, CONNECTION_WINDOW, type ChildStats, type Impl, IMPLS, PUSHED_BYTES, SETTINGS } from './servers.js';
+import { BIG_BYTES, CONNECTION_WINDOW, type ChildStats, type Impl, IMPLS, PAGE_AUTHORITY, PUSHED_BYTES, SETTINGS } from './servers.js';
 
 // ---- options ----------------------------------------------------------------
 
@@ -468,7 +468,7 @@ function fetchWithNodeClient(origin: string, paths: string[]): Promise<Map<strin
     const out = new Map<string, Fetched>();
     let left = paths.length;
     for (const path of paths) {
-      const req = session.request({ ':path': path });
+      const req = session.request({ ':path': path, ':authority': PAGE_AUTHORITY });
       const chunks: Buffer[] = [];
       let status = 0;
       let type = '';

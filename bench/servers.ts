@@ -35,6 +35,9 @@ export const IMPLS: readonly Impl[] = ['h2wire', 'node'];
 
 /** Settings both servers advertise (h2wire's defaults, set explicitly on node:http2). */
 export const SETTINGS = { maxConcurrentStreams: 100, initialWindowSize: 65535, maxHeaderListSize: 65536 } as const;
+/** The :authority the seed page is rendered for when the two servers' pages are compared. */
+export const PAGE_AUTHORITY = 'localhost:8443';
+
 /** The connection-level receive window both keep open (h2wire's default). */
 export const CONNECTION_WINDOW = 1 << 20;
 
@@ -75,8 +78,9 @@ export async function fetchSeedPages(tls: { key: string; cert: string } | undefi
   await new Promise<void>((resolve) => reference.listen(0, '127.0.0.1', resolve));
   try {
     const url = `${tls ? 'https' : 'http'}://127.0.0.1:${reference.address().port}/`;
-    const noPush = await h2get(url, { push: false, insecure: true });
-    const pushed = await h2get(url, { push: true, insecure: true });
+    // The page names the URL it was served on: rendered for a fixed authority, which checkEquivalence asks with too.
+    const noPush = await h2get(url, { push: false, insecure: true, authority: PAGE_AUTHORITY });
+    const pushed = await h2get(url, { push: true, insecure: true, authority: PAGE_AUTHORITY });
     const contentType = noPush.response.headers.find((f) => f.name === 'content-type')?.value ?? 'text/html';
     return { contentType, noPush: noPush.response.body, pushed: pushed.response.body };
   } finally {
