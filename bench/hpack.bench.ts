@@ -11,7 +11,7 @@
 // on every write; the timer yields to the event loop after every pass so
 // that work is done and counted, not left to pile up.
 
-import hpack from 'hpack.js';
+import { hpack } from '../src/hpack/hpack-js.js';
 import { scanBlock } from '../src/hpack/block-scan.js';
 import { HpackDecoder, HpackEncoder, type HeaderField } from '../src/hpack/index.js';
 import { fmt, table } from './measure.js';

@@ -193,14 +193,15 @@ export async function runPushLoad(o: PushLoadOptions): Promise<PushLoadResult> {
 }
 
 /** One page load, for checking that both servers answer alike. */
-export async function loadOnce(port: number, secure: boolean, path: string): Promise<PageLoad> {
+/** One page load with its pushes; `authority` defaults to the address dialled (the seed page names the URL it was served on). */
+export async function loadOnce(port: number, secure: boolean, path: string, authority = `127.0.0.1:${port}`): Promise<PageLoad> {
   const client = new PageClient(port, secure);
   try {
     await client.ready;
     return await client.get([
       { name: ':method', value: 'GET' },
       { name: ':scheme', value: secure ? 'https' : 'http' },
-      { name: ':authority', value: `127.0.0.1:${port}` },
+      { name: ':authority', value: authority },
       { name: ':path', value: path },
     ]);
   } finally {

@@ -502,7 +502,7 @@ async function checkEquivalence(servers: Map<string, ServerChild>): Promise<stri
       if (JSON.stringify(x) !== JSON.stringify(y)) problems.push(`${transport} ${p}: h2wire ${JSON.stringify(x)} vs node ${JSON.stringify(y)}`);
     }
     for (const [path, pushes] of [['/', 1], [`/push-${opts.pushN}`, opts.pushN]] as const) {
-      const [pa, pb] = await Promise.all([loadOnce(a!.port, a!.secure, path), loadOnce(b!.port, b!.secure, path)]);
+      const [pa, pb] = await Promise.all([loadOnce(a!.port, a!.secure, path, PAGE_AUTHORITY), loadOnce(b!.port, b!.secure, path, PAGE_AUTHORITY)]);
       if (JSON.stringify(pa) !== JSON.stringify(pb) || pa.pushes !== pushes)
         problems.push(`${transport} ${path} with push enabled: h2wire ${JSON.stringify(pa)} vs node ${JSON.stringify(pb)}`);
     }

@@ -2,6 +2,7 @@
 // The h2wire command: the push demo server, a frame-level client that
 // accepts pushes, and a frame decoder.
 
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -144,7 +145,20 @@ async function getCommand(args: string[]): Promise<number> {
   return status !== undefined && status < 400 && !reset ? 0 : 1;
 }
 
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `h2wire ${pkg.version} (node ${process.version})`;
+}
+
 const [command, ...rest] = process.argv.slice(2);
+if (command === '--version' || command === '-v') {
+  console.log(version());
+  process.exit(0);
+}
+if (command === '--help' || command === '-h' || command === 'help') {
+  console.log(usage);
+  process.exit(0);
+}
 const commands: Record<string, (args: string[]) => Promise<number>> = { decode: decodeCommand, demo: demoCommand, get: getCommand };
 const run = command ? commands[command] : undefined;
 if (!run) {

@@ -6,3 +6,4 @@ export * from './hpack/index.js';
 export * from './connection/index.js';
 export * from './server/index.js';
 export * from './trace.js';
+export * from './client/index.js';

@@ -5,7 +5,7 @@
 // when it is finished (bench/README.md).
 
 import { Buffer } from 'node:buffer';
-import hpack from 'hpack.js';
+import { hpack } from './hpack-js.js';
 
 const CODE_BITS = Uint8Array.from(hpack.huffman.encode.slice(0, 256), ([bits]) => bits);
 const CODES = Uint32Array.from(hpack.huffman.encode.slice(0, 256), ([, code]) => code);

@@ -5,7 +5,7 @@
 // HeaderField directly and makes each string in one step (bench/README.md).
 
 import type { Buffer } from 'node:buffer';
-import hpack from 'hpack.js';
+import { hpack, type Table } from './hpack-js.js';
 import type { HeaderField } from './header-list.js';
 
 /** Chars per String.fromCharCode call: well inside any engine's argument limit. */
@@ -23,7 +23,7 @@ function octetString(octets: Buffer | number[]): string {
 export class DecodingLoop {
   readonly #reader = hpack.decoder.create();
   /** The dynamic table; no ceiling of hpack.js's own (the pre-scan enforces ours). */
-  readonly table: hpack.Table = hpack.table.create({ maxSize: Infinity });
+  readonly table: Table = hpack.table.create({ maxSize: Infinity });
 
   /**
    * Decode every representation in `bytes`, appending fields to `out`.

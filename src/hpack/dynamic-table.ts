@@ -1,7 +1,7 @@
 // A read-only view of a dynamic table (RFC 7541 §2.3.2), for tests, the
 // CLI and anyone who wants to see what the compression state holds.
 
-import type hpack from 'hpack.js';
+import type { Table } from './hpack-js.js';
 
 export interface DynamicTableEntry {
   readonly name: string;
@@ -20,7 +20,7 @@ export interface DynamicTableState {
 }
 
 /** Copy hpack.js's table (held oldest first) into a DynamicTableState. */
-export function snapshotTable(table: hpack.Table): DynamicTableState {
+export function snapshotTable(table: Pick<Table, 'dynamic' | 'size' | 'maxSize'>): DynamicTableState {
   const entries: DynamicTableEntry[] = [];
   for (let i = table.dynamic.length - 1; i >= 0; i--) {
     const e = table.dynamic[i]!;

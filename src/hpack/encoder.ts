@@ -13,7 +13,7 @@
 // index, '__proto__' threw), and one copy per block instead of a bit-by-bit
 // writer.
 
-import hpack from 'hpack.js';
+import { hpack, type Table } from './hpack-js.js';
 import { DEFAULT_SETTINGS, MAX_UINT32 } from '../frames/constants.js';
 import { BlockWriter, huffmanLength } from './block-writer.js';
 import { snapshotTable, type DynamicTableState } from './dynamic-table.js';
@@ -102,7 +102,7 @@ export function checkEncodable(fields: HeaderList): void {
 }
 
 export class HpackEncoder {
-  readonly #table: hpack.Table;
+  readonly #table: Table;
   readonly #maxTableSize: number;
   readonly #huffman: boolean;
   readonly #isSensitive: (name: string, value: string) => boolean;

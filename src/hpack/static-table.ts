@@ -3,7 +3,7 @@
 // and indexed in Maps for the encoder's lookups: any string is a safe key
 // (hpack.js's own index is a plain object, see encoder.ts).
 
-import hpack from 'hpack.js';
+import { hpack } from './hpack-js.js';
 
 const entries = hpack['static-table'].table;
 

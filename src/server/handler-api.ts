@@ -4,9 +4,9 @@
 import type { PushRefusal } from '../connection/push-rules.js';
 import type { HeaderField } from '../hpack/header-list.js';
 
-export type Handler = (req: Request, res: Response) => void | Promise<void>;
+export type Handler = (req: ServerRequest, res: ServerResponse) => void | Promise<void>;
 
-export interface Request extends AsyncIterable<Uint8Array> {
+export interface ServerRequest extends AsyncIterable<Uint8Array> {
   readonly method: string;
   /** The request target as sent (:path), query included. */
   readonly path: string;
@@ -76,7 +76,7 @@ export class PushRejectedError extends Error {
   }
 }
 
-export interface Response {
+export interface ServerResponse {
   /** Status for the response head (default 200); read-only once the head is sent. */
   statusCode: number;
   readonly headersSent: boolean;

@@ -2,11 +2,11 @@
 // are served by the same handler through Node's own node:http parser, with
 // protoMajor 1 and no push: the seed's `r.ProtoMajor < 2` branch.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse as NodeServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { HeaderField } from '../hpack/header-list.js';
 import type { ConnectionWatch } from './connection-table.js';
-import type { Handler, PushHandle, Request, Response } from './handler-api.js';
+import type { Handler, PushHandle, ServerRequest, ServerResponse } from './handler-api.js';
 import { refusalMessage, refusedPush } from './push-refusals.js';
 import { headerValue, type HeaderValue } from './header-fields.js';
 import { runHandler } from './run-handler.js';
@@ -17,7 +17,7 @@ function pairs(raw: string[]): HeaderField[] {
   return out;
 }
 
-class Http1Request implements Request {
+class Http1Request implements ServerRequest {
   readonly method: string;
   readonly path: string;
   readonly authority: string;
@@ -65,12 +65,12 @@ class Http1Request implements Request {
   }
 }
 
-class Http1Response implements Response {
-  readonly #res: ServerResponse;
+class Http1Response implements ServerResponse {
+  readonly #res: NodeServerResponse;
   readonly #trailers: Record<string, string> = {};
   readonly #watch: ConnectionWatch | undefined;
 
-  constructor(res: ServerResponse, watch: ConnectionWatch | undefined) {
+  constructor(res: NodeServerResponse, watch: ConnectionWatch | undefined) {
     this.#res = res;
     this.#watch = watch;
   }
@@ -186,7 +186,7 @@ class Http1Response implements Response {
  */
 export function createHttp1Fallback(
   handler: Handler,
-  onError: (error: unknown, req: Request) => void,
+  onError: (error: unknown, req: ServerRequest) => void,
   secure: boolean,
   watchOf: (socket: Duplex) => ConnectionWatch | undefined,
   maxPipelined: number,

@@ -4,7 +4,7 @@
 // client to one stream window (RFC 9113 §5.2), and the server holds no more.
 
 import type { HeaderField } from '../hpack/header-list.js';
-import type { Request } from './handler-api.js';
+import type { ServerRequest } from './handler-api.js';
 import { headerValue } from './header-fields.js';
 
 /** Where the body octets are held until read (the engine); reading gives the client its window back. */
@@ -12,7 +12,7 @@ export interface BodySource {
   readBody(streamId: number): Uint8Array;
 }
 
-export class Http2Request implements Request {
+export class Http2Request implements ServerRequest {
   readonly method: string;
   readonly path: string;
   readonly authority: string;

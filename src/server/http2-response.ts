@@ -5,7 +5,7 @@
 import type { Http2Endpoint } from '../connection/endpoint.js';
 import type { PushRefusal } from '../connection/push-rules.js';
 import type { HeaderField } from '../hpack/header-list.js';
-import type { PushHandle, PushOptions, PushRejection, Response } from './handler-api.js';
+import type { PushHandle, PushOptions, PushRejection, ServerResponse } from './handler-api.js';
 import { appendOutgoing, type HeaderValue, outgoingValues, removeOutgoing, setOutgoing, statusField } from './header-fields.js';
 import { promisedRequest, type PromisedRequest } from './push-request.js';
 import { type ConnectionRefusal, refusalMessage, refusedPush } from './push-refusals.js';
@@ -40,7 +40,7 @@ const bytesOf = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? Buf
 
 type ResponseEvent = 'drain' | 'close';
 
-export class Http2Response implements Response {
+export class Http2Response implements ServerResponse {
   statusCode = 200;
   readonly #port: ResponsePort;
   /** The fields to send, in the order first set; a list, not a Map: a Map per held stream was ~300 octets (heap snapshot). */

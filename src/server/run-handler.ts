@@ -2,7 +2,7 @@
 // the response is complete; if it throws, the client gets a 500, or, once
 // the head is out, an aborted stream.
 
-import type { Handler, Request, Response } from './handler-api.js';
+import type { Handler, ServerRequest, ServerResponse } from './handler-api.js';
 
 export interface HandlerOutcome {
   /** Report the error (the server's 'handlerError' event). */
@@ -13,7 +13,7 @@ export interface HandlerOutcome {
   done?(): void;
 }
 
-export function runHandler(handler: Handler, req: Request, res: Response, outcome: HandlerOutcome): void {
+export function runHandler(handler: Handler, req: ServerRequest, res: ServerResponse, outcome: HandlerOutcome): void {
   try {
     const result = handler(req, res);
     if (result && typeof (result as Promise<void>).then === 'function')
@@ -27,12 +27,12 @@ export function runHandler(handler: Handler, req: Request, res: Response, outcom
   }
 }
 
-function finish(res: Response, outcome: HandlerOutcome): void {
+function finish(res: ServerResponse, outcome: HandlerOutcome): void {
   if (!res.finished) res.end();
   outcome.done?.();
 }
 
-function fail(res: Response, outcome: HandlerOutcome, error: unknown): void {
+function fail(res: ServerResponse, outcome: HandlerOutcome, error: unknown): void {
   outcome.error(error);
   if (!res.finished) {
     if (!res.headersSent) {

@@ -4,9 +4,9 @@
 
 import { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type ListenOptions, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
 import { getHeapStatistics } from 'node:v8';
 import { EndpointConfig, type EndpointLimits, type EndpointTimeouts } from '../connection/options.js';
 import type { Settings } from '../connection/settings.js';
@@ -21,13 +21,21 @@ import {
   defaultMaxConnections,
   type DroppedConnection,
 } from './connection-table.js';
-import type { Handler, Request } from './handler-api.js';
+import type { Handler, ServerRequest } from './handler-api.js';
 import { createHttp1Fallback } from './http1-fallback.js';
 import { Http2Session, type SessionHost } from './http2-session.js';
 
+/**
+ * node:tls's server options (key and cert, or pfx; ca chain, passphrase,
+ * SNICallback, ciphers, ...), passed through as given. ALPN is ours (h2,
+ * then http/1.1 unless allowHTTP1 is false), and so is the handshake
+ * deadline (timeouts.handshakeMs).
+ */
+export type ServerTlsOptions = Omit<TlsOptions, 'ALPNProtocols' | 'ALPNCallback' | 'handshakeTimeout'>;
+
 export interface ServerOptions {
-  /** TLS key and certificate (PEM). Without them the server speaks cleartext: h2c with prior knowledge, and HTTP/1.1. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** TLS (see ServerTlsOptions). Without it the server speaks cleartext: h2c with prior knowledge, and HTTP/1.1. */
+  tls?: ServerTlsOptions;
   /** Serve HTTP/1.1 clients through node:http. Default true. */
   allowHTTP1?: boolean;
   /** HTTP/2 settings we advertise (RFC 9113 §6.5.2). */
@@ -62,11 +70,13 @@ export interface ServerOptions {
 
 export interface H2ServerEvents {
   /** A handler threw or rejected; the client got a 500 or a reset stream. */
-  handlerError: [error: unknown, req: Request];
+  handlerError: [error: unknown, req: ServerRequest];
   /** Every frame in and out, and stream state changes (when tracing is on). */
   trace: [record: TraceRecord];
   /** The server cut a connection itself: a deadline passed, writes stalled, or maxConnections. */
   dropped: [info: DroppedConnection];
+  /** The listening socket failed (EADDRINUSE, EACCES, ...), as net.Server's 'error'. */
+  error: [error: Error];
   listening: [];
   close: [];
 }
@@ -98,7 +108,7 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     this.#handler = handler;
     this.#engineConfig = EndpointConfig.from({ settings: options.settings, limits: options.limits, timeouts: options.timeouts });
     const secure = options.tls !== undefined;
-    const onError = (error: unknown, req: Request) => this.#handlerError(error, req);
+    const onError = (error: unknown, req: ServerRequest) => this.#handlerError(error, req);
     const timeouts: ConnectionTimeouts = {
       ...DEFAULT_CONNECTION_TIMEOUTS,
       ...(options.writeStallMs !== undefined ? { writeStallMs: options.writeStallMs } : {}),
@@ -135,8 +145,7 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     if (options.tls) {
       const tlsServer = createTlsServer(
         {
-          key: options.tls.key,
-          cert: options.tls.cert,
+          ...options.tls,
           ALPNProtocols: this.#http1 ? ['h2', 'http/1.1'] : ['h2'],
           // Ours (handshakeMs, from accept) cuts first; Node's own is the backstop.
           handshakeTimeout: timeouts.handshakeMs + 1000,
@@ -162,29 +171,56 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     } else {
       this.#listener = createNetServer((socket) => this.handleConnection(socket));
     }
+    this.#listener.on('error', (error) => this.emit('error', error));
   }
 
   get handler(): Handler {
     return this.#handler;
   }
 
-  #handlerError(error: unknown, req: Request): void {
+  #handlerError(error: unknown, req: ServerRequest): void {
     if (this.listenerCount('handlerError') > 0) this.emit('handlerError', error, req);
     else console.error(`h2wire: handler failed for ${req.method} ${req.path}:`, error);
   }
 
-  listen(port = 0, host = '127.0.0.1', callback?: () => void): this {
-    this.#listener.listen(port, host, () => {
+  /**
+   * Start listening, as net.Server does: on a TCP port (host default
+   * 127.0.0.1: loopback unless you say otherwise), on a unix socket path,
+   * or with net's ListenOptions. Failures (EADDRINUSE, EACCES) are emitted
+   * as 'error', like net.Server's; without an 'error' listener they throw.
+   */
+  listen(port?: number, host?: string, callback?: () => void): this;
+  listen(path: string, callback?: () => void): this;
+  listen(options: ListenOptions, callback?: () => void): this;
+  listen(target: number | string | ListenOptions = 0, hostOrCallback?: string | (() => void), callback?: () => void): this {
+    const done = typeof hostOrCallback === 'function' ? hostOrCallback : callback;
+    const onListening = () => {
       this.emit('listening');
-      callback?.();
-    });
+      done?.();
+    };
+    if (typeof target === 'number') this.#listener.listen(target, typeof hostOrCallback === 'string' ? hostOrCallback : '127.0.0.1', onListening);
+    else if (typeof target === 'string') this.#listener.listen(target, onListening);
+    else this.#listener.listen(target.port === undefined || target.host !== undefined || target.path !== undefined ? target : { ...target, host: '127.0.0.1' }, onListening);
     return this;
   }
 
+  /** The TCP address listened on. On a unix socket, see socketPath. */
   address(): AddressInfo {
     const a = this.#listener.address();
-    if (!a || typeof a === 'string') throw new Error('the server is not listening');
+    if (typeof a === 'string') throw new Error(`the server listens on the unix socket ${a}, which has no TCP address (see socketPath)`);
+    if (!a) throw new Error('the server is not listening');
     return a;
+  }
+
+  /** The unix socket path listened on, if the server listens on one. */
+  get socketPath(): string | undefined {
+    const a = this.#listener.address();
+    return typeof a === 'string' ? a : undefined;
+  }
+
+  /** Whether the server is listening for connections. */
+  get listening(): boolean {
+    return this.#listener.listening;
   }
 
   /** Live HTTP/2 connections. */

@@ -2,14 +2,14 @@
 // (so a change in hpack.js shows up here), then what h2wire does instead.
 
 import { expect } from 'chai';
-import hpack from 'hpack.js';
+import { hpack, type Decompressor, type TableOptions } from '../../src/hpack/hpack-js.js';
 import { ConnectionError } from '../../src/protocol-errors.js';
 import { HpackDecodeError, HpackDecoder, HpackEncodeError, HpackEncoder } from '../../src/hpack/index.js';
 import { fields, fromHex, pairs, toHex } from './bytes-and-fields.js';
 import { sequenceVectors } from './spec-vectors.js';
 
 /** Run raw hpack.js on a block; what it emitted as 'error', or the fields. */
-function rawDecode(d: hpack.Decompressor, hex: string): { error?: unknown; fields: [string, string][] } {
+function rawDecode(d: Decompressor, hex: string): { error?: unknown; fields: [string, string][] } {
   let error: unknown;
   d.on('error', (e) => (error = e));
   d.write(Buffer.from(hex, 'hex'));
@@ -34,12 +34,12 @@ const responses = sequenceVectors().find((s) => s.section === 'C.5')!;
 describe('hpack: hpack.js traps', () => {
   describe('the table size option is `maxSize`; the README\'s `size` is ignored', () => {
     it('hpack.js given { size: 256 } never evicts, and refuses any size update', () => {
-      const raw = hpack.compressor.create({ table: { size: 256 } as unknown as hpack.TableOptions });
+      const raw = hpack.compressor.create({ table: { size: 256 } as unknown as TableOptions });
       for (const b of responses.blocks) raw.write(b.headers.map(([name, value]) => ({ name, value })));
       raw.read();
       expect(raw._table.dynamic.length).to.equal(8); // every literal of C.5 kept
       expect(raw._table.size).to.be.greaterThan(256);
-      const rawDecoder = hpack.decompressor.create({ table: { size: 256 } as unknown as hpack.TableOptions });
+      const rawDecoder = hpack.decompressor.create({ table: { size: 256 } as unknown as TableOptions });
       expect(String(rawDecode(rawDecoder, '3fe101').error)).to.contain('Table size bigger than maximum');
     });
 

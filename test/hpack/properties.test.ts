@@ -4,7 +4,7 @@
 
 import { expect } from 'chai';
 import fc from 'fast-check';
-import hpack from 'hpack.js';
+import { hpack } from '../../src/hpack/hpack-js.js';
 import { BlockWriter, huffmanLength } from '../../src/hpack/block-writer.js';
 import { decodeInteger, encodeInteger } from '../../src/hpack/integer.js';
 import { bytesToOctets, headerListSize, HpackDecodeError, HpackDecoder, HpackEncoder, type HeaderField } from '../../src/hpack/index.js';

@@ -11,7 +11,7 @@ import { h2get } from '../../src/client/h2-get.js';
 import { seedHandler, STYLE_CSS } from '../../src/demo/seed-handler.js';
 import { CLIENT_PREFACE } from '../../src/frames/constants.js';
 import { encodeFrame } from '../../src/frames/encode.js';
-import { PushRejectedError, type Handler, type PushOutcome, type Request } from '../../src/server/handler-api.js';
+import { PushRejectedError, type Handler, type PushOutcome, type ServerRequest } from '../../src/server/handler-api.js';
 import { createSelfSignedCertificate } from '../../src/server/self-signed-certificate.js';
 import { createServer, type H2Server, type ServerOptions } from '../../src/server/server.js';
 import type { TraceRecord } from '../../src/trace.js';
@@ -134,7 +134,7 @@ describe('server: the seed scenario', () => {
 });
 
 describe('server: push rules (res.push)', () => {
-  async function pushAttempt(target: string, options?: Parameters<import('../../src/server/handler-api.js').Response['push']>[1], clientSettings: http2.Settings = {}) {
+  async function pushAttempt(target: string, options?: Parameters<import('../../src/server/handler-api.js').ServerResponse['push']>[1], clientSettings: http2.Settings = {}) {
     let rejection: PushRejectedError | undefined;
     const { server, port } = await start(async (req, res) => {
       if (req.path === '/') {
@@ -157,7 +157,7 @@ describe('server: push rules (res.push)', () => {
     return rejection;
   }
 
-  const cases: Array<[string, string, Parameters<import('../../src/server/handler-api.js').Response['push']>[1], string]> = [
+  const cases: Array<[string, string, Parameters<import('../../src/server/handler-api.js').ServerResponse['push']>[1], string]> = [
     ['a relative target', 'style.css', undefined, 'invalid_target'],
     ['a scheme-relative target', '//evil.example/x', undefined, 'invalid_target'],
     ['another scheme', 'https://localhost/x', undefined, 'invalid_target'],
@@ -305,7 +305,7 @@ describe('server: handlers', () => {
   });
 
   it('reads request bodies and trailers, and sends trailers', async () => {
-    let seen: Request | undefined;
+    let seen: ServerRequest | undefined;
     const { server, port } = await start(async (req, res) => {
       seen = req;
       const body = await req.body();
