@@ -88,7 +88,7 @@ export class PageClient {
     this.#socket.uncork();
   }
 
-  #handle(events: EndpointEvent[]): void {
+  #handle(events: readonly EndpointEvent[]): void {
     for (const e of events) {
       switch (e.type) {
         case 'push_promise': {

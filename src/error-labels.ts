@@ -126,6 +126,7 @@ export const ERROR_LABELS = {
   control_frames_piling_up: 'answers queued for a peer that does not read (CVE-2019-9512/9515)',
   held_over_budget: 'more held for the peer than limits.maxHeldBytes',
   send_stall: 'DATA waiting on windows the peer keeps shut past timeouts.sendStallMs (§6.9)',
+  request_body_stalled: 'a request body with no DATA for timeouts.receiveStallMs: the stream is reset with CANCEL',
 
   // ---- not the peer's doing --------------------------------------------------
   internal_error: 'a fault in h2wire itself (a bug: please report it)',

@@ -342,7 +342,7 @@ export class Http2Client {
     }
   }
 
-  #handle(events: EndpointEvent[]): void {
+  #handle(events: readonly EndpointEvent[]): void {
     for (const e of events) {
       switch (e.type) {
         case 'settings':

@@ -12,7 +12,7 @@
 //
 // The endpoint changes it in one place, which the trace sees.
 
-import { errorCodeName } from '../frames/constants.js';
+import { errorCodeName, MAX_STREAM_ID } from '../frames/constants.js';
 import type { ConnectionError } from '../protocol-errors.js';
 
 export interface GoawaySent {
@@ -50,7 +50,6 @@ export function afterGoawayReceived(s: ConnectionState, lastStreamId: number, er
   return Object.freeze({ name: 'going_away', sent: goawaySent(s), received: { lastStreamId, errorCode } });
 }
 
-const MAX = 0x7fffffff;
 
 /** The state in words, for the trace. */
 export function describeConnectionState(s: ConnectionState): string {
@@ -61,7 +60,7 @@ export function describeConnectionState(s: ConnectionState): string {
       return 'open';
     case 'going_away': {
       const parts: string[] = [];
-      if (s.sent) parts.push(`sent, last stream ${s.sent.lastStreamId === MAX ? '2^31-1' : s.sent.lastStreamId}${s.sent.stage === 'ping' ? ', awaiting its PING' : ''}`);
+      if (s.sent) parts.push(`sent, last stream ${s.sent.lastStreamId === MAX_STREAM_ID ? '2^31-1' : s.sent.lastStreamId}${s.sent.stage === 'ping' ? ', awaiting its PING' : ''}`);
       if (s.received) parts.push(`received, last stream ${s.received.lastStreamId}, ${errorCodeName(s.received.errorCode) ?? s.received.errorCode}`);
       return `going away (${parts.join('; ')})`;
     }

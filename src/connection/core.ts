@@ -214,20 +214,21 @@ export class ConnectionCore {
     const whole = block.length <= room;
     const headerBlock = whole ? block : block.subarray(0, room);
     const streamId = carrier.id;
+    if (!whole && !maySend(stateAfter, 'send_continuation')) throw new EndpointUsageError(`cannot send CONTINUATION on stream ${streamId}: it is ${stateName(stateAfter)}`);
     this.out.push(
       promisedStreamId !== undefined
         ? { type: 'PUSH_PROMISE', streamId, promisedStreamId, endHeaders: whole, headerBlock }
         : { type: 'HEADERS', streamId, endStream, endHeaders: whole, headerBlock },
     );
     for (let at = room; at < block.length; at += max) {
-      if (!maySend(stateAfter, 'send_continuation')) throw new EndpointUsageError(`cannot send CONTINUATION on stream ${streamId} in state ${stateAfter}`);
       const end = Math.min(at + max, block.length);
       this.out.push({ type: 'CONTINUATION', streamId, headerBlock: block.subarray(at, end), endHeaders: end === block.length });
     }
   }
 
-  /** Send a header block on a stream (`next`: the state the table gives, if already asked); states change after the frames are queued, as on the wire. */
-  emitHeaders(stream: Stream, fields: HeaderList, block: Uint8Array, endStream: boolean, next = this.mustSend(stream, 'send_headers')): void {
+  /** Send a header block on a stream; states change after the frames are queued, as on the wire. */
+  emitHeaders(stream: Stream, fields: HeaderList, block: Uint8Array, endStream: boolean): void {
+    const next = this.mustSend(stream, 'send_headers');
     this.pushHeaderBlock(stream, next, endStream, undefined, block);
     this.hooks.onFields?.('out', stream.id, fields);
     this.transition(stream, next);
@@ -244,10 +245,10 @@ export class ConnectionCore {
     const status = Number(fields.find((f) => f.name === ':status')?.value);
     const informational = status >= 100 && status < 200;
     if (informational && endStream) throw new EndpointUsageError('an informational (1xx) response cannot end the stream (RFC 9113 §8.1)');
-    const next = this.mustSend(stream, 'send_headers');
-    const block = this.hpackEncoder.encode(fields); // throws before any state changes
+    this.mustSend(stream, 'send_headers'); // the table first: a misuse throws before anything changes
+    const block = this.hpackEncoder.encode(fields); // so does a field the encoder refuses
     stream.send.headSent(!informational, endStream);
-    this.emitHeaders(stream, fields, block, endStream, next);
+    this.emitHeaders(stream, fields, block, endStream);
   }
 
   /** Reset a stream (RST_STREAM, §6.4). Its queued DATA is dropped. */
@@ -305,13 +306,29 @@ export class ConnectionCore {
   closeWith(error: ConnectionError, report = true): void {
     if (this.closedBy) return;
     const debug = new TextEncoder().encode(`${error.label}: ${error.message}`.slice(0, 256));
-    this.out.push({ type: 'GOAWAY', streamId: 0, lastStreamId: this.streams.lastPeerStreamId & MAX_STREAM_ID, errorCode: error.code, debugData: debug });
+    this.out.push({ type: 'GOAWAY', streamId: 0, lastStreamId: this.streams.lastPeerStreamId, errorCode: error.code, debugData: debug });
     this.setState({ name: 'closed', error });
     // Nothing more is read or sent but the GOAWAY: all that was held for the peer goes.
     this.streams.dropAll();
     this.decoder.discard();
     this.blocks.discard();
     if (report) this.events.push({ type: 'connection_error', error });
+  }
+
+  /**
+   * The receive-stall deadline passed: reset each request whose body has
+   * had no DATA for receiveStallMs, and count again from the oldest left.
+   */
+  resetStalledBodies(): void {
+    const timeout = this.deadlines.timeout('receive_stall');
+    let oldest: number | undefined;
+    for (const s of [...this.streams.all()]) {
+      if (this.role !== 'server' || isClosed(s.state) || s.recv.phase !== 'body') continue;
+      if (this.now - s.recv.lastArrival >= timeout) this.streamError(new StreamError(s.id, 'CANCEL', 'request_body_stalled', `no DATA of the request body for ${timeout} ms`));
+      else if (oldest === undefined || s.recv.lastArrival < oldest) oldest = s.recv.lastArrival;
+    }
+    if (oldest === undefined) this.deadlines.stop('receive_stall');
+    else this.deadlines.start('receive_stall', oldest);
   }
 
   streamError(e: StreamError): void {

@@ -14,19 +14,22 @@ export type DeadlineKind =
   | 'field_block'
   /** DATA waiting for windows the peer keeps shut (§6.9). */
   | 'send_stall'
+  /** A request body still arriving (server): the oldest such stream's last DATA, checked when it passes. */
+  | 'receive_stall'
   /** The PING sent with our first GOAWAY returned (§6.8). */
   | 'shutdown_ping'
   /** No stream open. */
   | 'idle';
 
 /** In the order checked when several have passed: the ones that end the connection first. */
-const KINDS: readonly DeadlineKind[] = ['preface', 'settings_ack', 'field_block', 'send_stall', 'shutdown_ping', 'idle'];
+const KINDS: readonly DeadlineKind[] = ['preface', 'settings_ack', 'field_block', 'send_stall', 'receive_stall', 'shutdown_ping', 'idle'];
 
 const TIMEOUT_OF: Readonly<Record<DeadlineKind, keyof EndpointTimeouts>> = {
   preface: 'prefaceMs',
   settings_ack: 'settingsAckMs',
   field_block: 'headerBlockMs',
   send_stall: 'sendStallMs',
+  receive_stall: 'receiveStallMs',
   shutdown_ping: 'shutdownPingMs',
   idle: 'idleMs',
 };
@@ -38,6 +41,7 @@ export class Deadlines {
     settings_ack: undefined,
     field_block: undefined,
     send_stall: undefined,
+    receive_stall: undefined,
     shutdown_ping: undefined,
     idle: undefined,
   };

@@ -46,13 +46,15 @@ export interface Holdings {
   fields: number;
   /** Memory of the bodies not yet read with readBody(): their octets (at most the windows granted, §6.9) and some slack. */
   body: number;
+  /** Streams in use (open, half-closed, reserved) × limits.streamCostBytes: the objects that carry each one. */
+  streams: number;
   /** Control frames queued and not yet taken with takeOutput(): the ACKs, resets and window updates we owe the peer, GOAWAY. */
   control: number;
   /** What the application sends, queued: not counted against maxHeldBytes. */
   outgoing: number;
 }
 
-const NO_EVENTS: EndpointEvent[] = Object.freeze([]) as unknown as EndpointEvent[];
+const NO_EVENTS: readonly EndpointEvent[] = Object.freeze([]);
 /** Most connections are not traced: they share this (frozen) instead of an object of four undefined hooks. */
 const NO_HOOKS: EndpointHooks = Object.freeze({});
 
@@ -110,13 +112,21 @@ export class Http2Endpoint {
     let queued = 0;
     for (const s of streams.ready ?? []) queued += s.send.queuedBytes;
     const control = out.controlBytes;
-    return { input: decoder.bufferedBytes, fieldBlock: blocks.bufferedBytes, fields: streams.heldFields, body: streams.heldBody, control, outgoing: out.bytes - control + queued };
+    return {
+      input: decoder.bufferedBytes,
+      fieldBlock: blocks.bufferedBytes,
+      fields: streams.heldFields,
+      body: streams.heldBody,
+      streams: streams.charged * this.#core.config.limits.streamCostBytes,
+      control,
+      outgoing: out.bytes - control + queued,
+    };
   }
 
   /** Octets held for the peer: every kind in held() but what the application sends. Bounded by limits.maxHeldBytes. */
   heldBytes(): number {
     const { decoder, blocks, streams, out } = this.#core;
-    return decoder.bufferedBytes + blocks.bufferedBytes + streams.heldFields + streams.heldBody + out.controlBytes;
+    return decoder.bufferedBytes + blocks.bufferedBytes + streams.heldFields + streams.heldBody + streams.charged * this.#core.config.limits.streamCostBytes + out.controlBytes;
   }
 
   /** The stream's and connection's send windows (what DATA may be sent now). */
@@ -142,7 +152,7 @@ export class Http2Endpoint {
    * Never throws because of what the peer sent: a protocol error becomes a
    * GOAWAY or RST_STREAM in the output and an event here.
    */
-  receive(bytes: Uint8Array, now?: number): EndpointEvent[] {
+  receive(bytes: Uint8Array, now?: number): readonly EndpointEvent[] {
     const core = this.#core;
     if (core.closedBy) return this.takeEvents();
     if (now !== undefined) core.now = now;
@@ -155,7 +165,7 @@ export class Http2Endpoint {
   }
 
   /** Events raised outside receive() (e.g. 'writable' while producing output). The array is read-only (an empty one is shared). */
-  takeEvents(): EndpointEvent[] {
+  takeEvents(): readonly EndpointEvent[] {
     const core = this.#core;
     const events = core.events;
     if (events.length === 0) return NO_EVENTS;
@@ -358,7 +368,7 @@ export class Http2Endpoint {
    * shuts it down gracefully (idle), or sends a shutdown's final GOAWAY
    * when its PING is not answered. Returns the events.
    */
-  tick(now: number): EndpointEvent[] {
+  tick(now: number): readonly EndpointEvent[] {
     const core = this.#core;
     core.now = now;
     if (core.closedBy) return this.takeEvents();
@@ -380,6 +390,9 @@ export class Http2Endpoint {
         core.closeWith(
           new ConnectionError('ENHANCE_YOUR_CALM', 'send_stall', `no flow-control window for ${d.timeout('send_stall')} ms with ${this.held().outgoing} octets of DATA waiting (RFC 9113 §6.9)`),
         );
+        break;
+      case 'receive_stall':
+        core.resetStalledBodies();
         break;
       case 'shutdown_ping':
         core.finalGoaway(); // §6.8: the PING was to learn which streams may still arrive; no answer, no more waiting

@@ -27,7 +27,7 @@ export type EndpointEvent =
   | { type: 'push_promise'; parentId: number; promisedStreamId: number; headers: HeaderField[] }
   /** A stream reached "closed" (both ends done, or reset). */
   | { type: 'stream_closed'; streamId: number }
-  /** A stream's send window opened after being exhausted: more DATA can go. */
+  /** All DATA queued on a stream has gone out (its queue drained): the application may write more. */
   | { type: 'writable'; streamId: number }
   /** The peer's SETTINGS were applied (and acknowledged). */
   | { type: 'settings'; settings: Settings }

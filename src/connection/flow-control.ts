@@ -1,6 +1,7 @@
 // Flow control, RFC 9113 §5.2 and §6.9: the arithmetic of the windows in
-// both directions, for the connection and for each stream. Errors are
-// returned as the protocol errors the RFC names; the caller decides scope.
+// both directions, for the connection and for each stream. A window that
+// would overflow or be overrun is reported (false); the caller knows the
+// scope and raises the error the RFC names (receiver.ts).
 
 import { MAX_WINDOW_SIZE } from '../frames/constants.js';
 
@@ -29,12 +30,10 @@ export class SendWindow {
 
   /** Apply a WINDOW_UPDATE. Returns false if the window would pass 2^31-1 (§6.9.1), leaving it unchanged. */
   increase(increment: number): boolean {
-    if (this.#size + increment > MAX_WINDOW_SIZE) return false;
-    this.#size += increment;
-    return true;
+    return this.adjust(increment);
   }
 
-  /** Apply a change of the peer's SETTINGS_INITIAL_WINDOW_SIZE (§6.9.2). Returns false on overflow. */
+  /** Apply a change of the peer's SETTINGS_INITIAL_WINDOW_SIZE, up or down (§6.9.2). Returns false on overflow, leaving it unchanged. */
   adjust(delta: number): boolean {
     if (this.#size + delta > MAX_WINDOW_SIZE) return false;
     this.#size += delta;
@@ -59,10 +58,6 @@ export class ReceiveWindow {
 
   get size(): number {
     return this.#size;
-  }
-
-  get target(): number {
-    return this.#target;
   }
 
   /** Account for a received flow-controlled frame. Returns false if the peer overran the window. */

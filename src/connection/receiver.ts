@@ -155,10 +155,10 @@ export class Receiver {
         throw new ConnectionError('PROTOCOL_ERROR', 'headers_on_unpromised_stream', `HEADERS on stream ${id}, which the server never promised (RFC 9113 §5.1, §8.4)`);
       if (id <= streams.lastPeerStreamId)
         throw new ConnectionError('PROTOCOL_ERROR', 'stream_id_not_increasing', `HEADERS on stream ${id}, not above the last stream ${streams.lastPeerStreamId} (RFC 9113 §5.1.1)`);
-      const opened = streams.openPeer(id, settings.peer.initialWindowSize, settings.local.initialWindowSize);
+      streams.openPeer(id, settings.peer.initialWindowSize, settings.local.initialWindowSize);
       const limit = Math.min(settings.local.maxConcurrentStreams, settings.wanted.maxConcurrentStreams);
       if (streams.activePeer >= limit) {
-        core.transition(opened, 'open'); // opened, then refused: the client may retry it (§8.7)
+        core.receiveOn(id, 'recv_headers'); // opened (idle → open), then refused: the client may retry it (§8.7)
         core.streamError(new StreamError(id, 'REFUSED_STREAM', 'refused_stream', `more than ${limit} concurrent streams (RFC 9113 §5.1.2)`));
         return { streamId: id, deliver: false };
       }
@@ -187,8 +187,8 @@ export class Receiver {
       throw new ConnectionError('PROTOCOL_ERROR', 'push_promise_on_bad_stream', `PUSH_PROMISE on stream ${frame.streamId}, which the server opened: it must be a stream we opened (RFC 9113 §6.6)`);
     const parent = core.verdict(frame.streamId, 'recv_push_promise'); // undefined: we reset it, the promise is then refused
     const id = frame.promisedStreamId;
-    if (id <= streams.lastPeerStreamId)
-      throw new ConnectionError('PROTOCOL_ERROR', 'stream_id_not_increasing', `PUSH_PROMISE promises stream ${id}, not above ${streams.lastPeerStreamId} (RFC 9113 §5.1.1)`);
+    // §5.1, §5.1.1: only an idle stream can be reserved; an id at or below the last one the server used is not idle any more.
+    core.verdict(id, 'recv_promised');
     const promised = streams.openPeer(id, settings.peer.initialWindowSize, settings.local.initialWindowSize);
     promised.parentId = frame.streamId;
     core.receiveOn(id, 'recv_promised');
@@ -224,13 +224,23 @@ export class Receiver {
     if (event.type !== 'informational') core.streams.holdFields(stream, headerListSize(fields));
     core.events.push(event);
     if (first.endStream) core.receiveOn(stream.id, 'recv_end_stream');
+    else if (event.type === 'request') this.#awaitBody(stream);
+  }
+
+  /** A request whose body is to come: the receive-stall deadline watches it (see core.resetStalledBodies). */
+  #awaitBody(stream: Stream): void {
+    const core = this.core;
+    stream.recv.lastArrival = core.now;
+    if (core.deadlines.at('receive_stall') === undefined) core.deadlines.start('receive_stall', core.now);
   }
 
   /** The peer's field list exceeded our SETTINGS_MAX_HEADER_LIST_SIZE (§10.5.1). */
   #fieldListTooLarge(stream: Stream): void {
     const core = this.core;
-    if (core.role === 'server' && stream.send.phase === 'head') {
-      // Answer 431 (RFC 6585), then stop the upload without error (§8.1).
+    if (core.role === 'server' && stream.recv.phase === 'head' && stream.send.phase === 'head') {
+      // A request head: nobody has seen the request, so the engine answers
+      // 431 (RFC 6585), then stops the upload without error (§8.1). Trailers
+      // belong to an exchange the application is serving: a stream error.
       core.sendResponseHead(stream, [{ name: ':status', value: '431' }], true);
       if (!isClosed(stream.state)) core.resetStream(stream.id, ErrorCode.NO_ERROR);
       return;
@@ -259,10 +269,16 @@ export class Receiver {
       core.creditConnection(flowLength);
       throw new StreamError(id, 'FLOW_CONTROL_ERROR', 'stream_window_exceeded', `DATA of ${flowLength} octets overruns stream ${id}'s window of ${stream.recv.window.size} (RFC 9113 §6.9.1)`);
     }
-    // Padding is never held nor seen by the application: credited back at once.
+    // Padding is never held nor seen by the application: given back (as the batching of WINDOW_UPDATEs allows).
     const length = frame.data.length;
     if (flowLength > length) core.credit(stream, flowLength - length);
-    stream.recv.onData(id, length, frame.endStream); // §8.1.1 content-length
+    stream.recv.lastArrival = core.now;
+    try {
+      stream.recv.onData(id, length, frame.endStream); // §8.1.1 content-length
+    } catch (e) {
+      core.credit(stream, length); // a frame in error is not held: its window goes back (§6.9)
+      throw e;
+    }
     let held = 0;
     if (length > 0) {
       if (stream.recv.discarding) core.credit(stream, length); // nobody will read it (stopReading)
@@ -282,7 +298,9 @@ export class Receiver {
     const next = core.verdict(frame.streamId, 'recv_rst_stream');
     const stream = next && core.streams.get(frame.streamId);
     if (!stream) return;
-    core.guard.reset(core.now, 'peer_reset');
+    // §8.4.2: a client may cancel any push; how many there are is ours to decide, so they are no flood.
+    const cancelledPush = core.role === 'server' && stream.parentId !== undefined;
+    if (!cancelledPush) core.guard.reset(core.now, 'peer_reset');
     const dropped = core.abandon(stream);
     // The reset is reported before the 'stream_closed' it causes.
     if (core.role === 'server' && stream.parentId !== undefined)
@@ -299,7 +317,9 @@ export class Receiver {
     const { previous, current } = core.settings.received(frame.settings);
     const delta = current.initialWindowSize - previous.initialWindowSize;
     if (delta !== 0) {
+      // §6.9.2: the windows of the streams we still send on; a closed stream has none.
       for (const s of core.streams.all()) {
+        if (isClosed(s.state)) continue;
         if (!s.send.window.adjust(delta))
           throw new ConnectionError('FLOW_CONTROL_ERROR', 'initial_window_overflow', `SETTINGS_INITIAL_WINDOW_SIZE change pushes stream ${s.id}'s window past 2^31-1 (RFC 9113 §6.9.2)`);
       }

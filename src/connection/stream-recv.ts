@@ -32,6 +32,8 @@ export class RecvHalf {
   receivedLength = 0;
   /** Size of the field sections received (§6.5.2 counting), held while the stream is open. */
   fieldBytes = 0;
+  /** When the peer's message last made progress (its HEADERS, or DATA): the receive-stall deadline counts from it. */
+  lastArrival = 0;
 
   constructor(window: number) {
     this.window = new ReceiveWindow(window);

@@ -16,7 +16,12 @@ import { isActive, isClosed, type StreamState } from './stream-states.js';
 
 export type StateHook = (streamId: number, from: StreamState, to: StreamState) => void;
 
-/** §5.1.2: open and half-closed streams count against a concurrency limit, and so do our reserved pushes. */
+/**
+ * §5.1.2: open and half-closed streams count against a concurrency limit.
+ * Our reserved pushes count too, though §5.1.2 says reserved streams do
+ * not: stricter on purpose, so a client that allows one stream at a time
+ * is never promised more pushes than it will take (see push-rules.ts).
+ */
 function countsAgainstLimit(state: StreamState, local: boolean): boolean {
   return isActive(state) || (local && state === 'reserved_local');
 }
@@ -27,17 +32,18 @@ export class StreamRegistry {
   readonly #role: Role;
   readonly #remembered: number; // how many closed streams to keep
   readonly #hook: StateHook | undefined;
-  // Made with the first stream: an idle connection needs no Map (about 200 octets).
+  // Made with the first stream: an idle connection needs no Map (about 200 octets of every idle connection).
   #byId: Map<number, Stream> | undefined;
   readonly #closedOrder: number[] = []; // a ring of the last closed ids
   #closedNext = 0;
+  #dropped = false;
   /** Unread bodies of forgotten streams: readBody() still finds them. */
   #orphans: Map<number, OctetBuffer> | undefined;
   /** Highest id the peer opened or promised (§5.1.1: new ids only go up). */
   lastPeerStreamId = 0;
   /** The next id we would use: odd for a client, even for a server. */
   nextLocalStreamId: number;
-  /** Our streams against the peer's MAX_CONCURRENT_STREAMS (reserved pushes included, §5.1.2), and the peer's against ours. */
+  /** Our streams against the peer's MAX_CONCURRENT_STREAMS (our reserved pushes included: see countsAgainstLimit), and the peer's against ours. */
   activeLocal = 0;
   activePeer = 0;
   /** After our final GOAWAY (§6.8), frames on peer-initiated streams above this id are ignored. */
@@ -188,6 +194,12 @@ export class StreamRegistry {
     this.#orphans = undefined;
     this.ready = undefined;
     this.heldBody = this.heldFields = 0;
+    this.#dropped = true;
+  }
+
+  /** Streams charged for in heldBytes(): those in use, until the connection ends and drops everything. */
+  get charged(): number {
+    return this.#dropped ? 0 : this.inUse;
   }
 
   #remember(id: number): void {

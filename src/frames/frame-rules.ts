@@ -133,7 +133,12 @@ export function windowIncrementProblem(streamId: number, increment: number): Rul
   return streamId === 0 ? connection('PROTOCOL_ERROR', 'window_update_zero', message) : stream('PROTOCOL_ERROR', 'window_update_zero', message);
 }
 
-/** RFC 7540 §5.3.1 (kept by RFC 9113 for the frames' layout): a stream cannot depend on itself. */
+/**
+ * RFC 7540 §5.3.1: a stream cannot depend on itself, a stream error. RFC 9113
+ * §5.3.2 deprecates the priority scheme but retains "some of the mandatory
+ * handling" for interoperability without naming it; h2wire keeps this rule,
+ * which conformance suites still test.
+ */
 export function selfDependencyProblem(streamId: number, priority: PriorityFields | undefined): RuleProblem | undefined {
   if (!priority || priority.dependsOn !== streamId) return undefined;
   return stream('PROTOCOL_ERROR', 'self_dependency', `stream ${streamId} depends on itself (RFC 7540 §5.3.1)`);

@@ -94,7 +94,10 @@ export class Http2Session implements ResponsePort, BodySource {
       onFields: tracer && ((dir, stream, fields) => tracer.fields(id, dir, stream, fields)),
     });
     socket.on('data', (chunk: Buffer) => this.#dispatch(this.endpoint.receive(chunk, now())));
-    socket.on('drain', () => this.flush());
+    socket.on('drain', () => {
+      this.socket.resume(); // see flush(): reading stopped while the peer did not read
+      this.flush();
+    });
     const teardown = () => this.#teardown();
     socket.on('error', teardown);
     socket.on('close', teardown);
@@ -154,7 +157,11 @@ export class Http2Session implements ResponsePort, BodySource {
     this.#flushScheduled = false;
     if (this.#ended || this.socket.destroyed) return;
     if (this.socket.writableNeedDrain) {
-      // 'drain' calls again; a peer that never reads is cut off after writeStallMs (CVE-2019-9517).
+      // The peer does not read what we send: we stop reading what it sends
+      // until it does, so its requests cannot pile up answers in our
+      // buffers (CVE-2019-9517). 'drain' resumes; a peer that never reads
+      // is cut off after writeStallMs.
+      this.socket.pause();
       this.#watch.blocked();
       this.#reportHeld();
       return;
@@ -167,6 +174,7 @@ export class Http2Session implements ResponsePort, BodySource {
       for (const p of parts) this.socket.write(p);
       this.socket.uncork();
     }
+    if (this.socket.writableNeedDrain) this.socket.pause(); // as above, from this write on
     this.#dispatch(this.endpoint.takeEvents(), false);
     if (this.endpoint.finished) {
       this.socket.end();
@@ -192,7 +200,7 @@ export class Http2Session implements ResponsePort, BodySource {
     this.#timer.unref();
   }
 
-  #dispatch(events: EndpointEvent[], flush = true): void {
+  #dispatch(events: readonly EndpointEvent[], flush = true): void {
     for (const e of events) this.#onEvent(e);
     if (flush) this.flush();
   }

@@ -18,12 +18,27 @@ export function runHandler(handler: Handler, req: ServerRequest, res: ServerResp
     const result = handler(req, res);
     if (result && typeof (result as Promise<void>).then === 'function')
       (result as Promise<void>).then(
-        () => finish(res, outcome),
-        (error: unknown) => fail(res, outcome, error),
+        () => settle(() => finish(res, outcome), outcome),
+        (error: unknown) => settle(() => fail(res, outcome, error), outcome),
       );
-    else finish(res, outcome);
+    else settle(() => finish(res, outcome), outcome);
   } catch (error) {
-    fail(res, outcome, error);
+    settle(() => fail(res, outcome, error), outcome);
+  }
+}
+
+/** Completing a response must never take the server down: a failure there is reported like the handler's own. */
+function settle(complete: () => void, outcome: HandlerOutcome): void {
+  try {
+    complete();
+  } catch (error) {
+    outcome.error(error);
+    try {
+      outcome.abort();
+    } catch {
+      /* the stream is already gone */
+    }
+    outcome.done?.();
   }
 }
 

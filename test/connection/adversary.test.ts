@@ -197,7 +197,7 @@ class Application {
 
   constructor(private readonly server: Http2Endpoint) {}
 
-  on(events: EndpointEvent[]): void {
+  on(events: readonly EndpointEvent[]): void {
     for (const e of events) {
       if (e.type === 'request') {
         const path = e.headers.find((h) => h.name === ':path')?.value ?? '/';

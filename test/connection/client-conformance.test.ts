@@ -99,14 +99,14 @@ describe('client conformance', () => {
     s.expectGoaway(got, 'PROTOCOL_ERROR', 'push_promise_on_bad_stream');
   });
 
-  it('§5.1.1 promised stream ids must increase: PROTOCOL_ERROR', () => {
+  it('§5.1.1, §5.1 promised stream ids must increase (a lower id is closed, not idle): PROTOCOL_ERROR', () => {
     const s = new RawServer();
     s.handshake();
     s.client.request(GET('/'), { endStream: true });
     s.read();
     s.write(s.frames.pushPromise(1, 4).request('GET', '/a'));
     const got = s.write(s.frames.pushPromise(1, 2).request('GET', '/b'));
-    s.expectGoaway(got, 'PROTOCOL_ERROR', 'stream_id_not_increasing');
+    s.expectGoaway(got, 'PROTOCOL_ERROR', 'promised_stream_not_idle');
   });
 
   it('§8.4.1 a promised request that is not safe: stream error PROTOCOL_ERROR on the promised stream', () => {

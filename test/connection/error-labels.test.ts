@@ -60,7 +60,7 @@ describe('error labels, raised', () => {
     peer.expectGoaway('PROTOCOL_ERROR', { label: 'frame_on_reserved_stream' });
   });
 
-  it('promised_stream_not_idle: the table names it for every state but idle; ids only go up, so the engine finds stream_id_not_increasing first (§5.1.1)', () => {
+  it('promised_stream_not_idle: the table names it for every state but idle (the engine raises it: client-conformance §5.1.1)', () => {
     for (const state of STREAM_STATES) {
       const cell = RECEIVE_TABLE[state].recv_promised;
       if (state === 'idle') expect(cell).to.equal('reserved_remote');

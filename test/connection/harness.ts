@@ -84,7 +84,7 @@ export class Pair {
   }
 }
 
-export const eventsOf = <T extends EndpointEvent['type']>(events: EndpointEvent[], type: T) =>
+export const eventsOf = <T extends EndpointEvent['type']>(events: readonly EndpointEvent[], type: T) =>
   events.filter((e): e is Extract<EndpointEvent, { type: T }> => e.type === type);
 
 /** What expectGoaway checks besides the error code. */

@@ -153,6 +153,6 @@ describe('engine holdings: what a peer can make a connection hold', () => {
     const goaway = peer.expectGoaway('ENHANCE_YOUR_CALM', { label: 'held_over_budget' });
     expect(Buffer.from(goaway.debugData).toString()).to.match(/over its budget of 100000/);
     expect(peer.server.heldBytes()).to.equal(0);
-    expect(peer.server.held()).to.deep.equal({ input: 0, fieldBlock: 0, fields: 0, body: 0, control: 0, outgoing: 0 });
+    expect(peer.server.held()).to.deep.equal({ input: 0, fieldBlock: 0, fields: 0, body: 0, streams: 0, control: 0, outgoing: 0 });
   });
 });
