@@ -1,31 +1,139 @@
 #!/usr/bin/env node
 // The h2wire command: the push demo server, a frame-level client that
-// accepts pushes, and a frame decoder.
+// accepts pushes, and a frame decoder. Exit status: 0 success, 1 the
+// exchange (or the decoding) failed, 2 a usage error.
 
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { basename, join, relative } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ClientError, type ClientErrorCode } from './client/client.js';
 import { h2get, type FetchedResponse } from './client/h2-get.js';
 import { seedHandler } from './demo/seed-handler.js';
 import { CLIENT_PREFACE } from './frames/constants.js';
 import { FrameDecoder } from './frames/decode.js';
 import { formatFrame } from './frames/format.js';
+import type { Frame } from './frames/frame.js';
+import { HpackDecoder } from './hpack/decoder.js';
+import { HpackDecodeError } from './hpack/errors.js';
 import { isH2ProtocolError } from './protocol-errors.js';
-import { loadOrCreateCertificate } from './server/self-signed-certificate.js';
+import { CertificateDirectoryError, loadOrCreateCertificate } from './server/self-signed-certificate.js';
 import { createServer } from './server/server.js';
 
-const usage = `h2wire: HTTP/2 server push, frame by frame
+/** Exit statuses, as documented in the README. */
+const OK = 0;
+const FAILED = 1;
+const USAGE = 2;
+
+// ---- output: colour on a terminal, plain when piped or NO_COLOR is set ------
+
+const useColour = (stream: NodeJS.WriteStream) => stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+const paint = (stream: NodeJS.WriteStream, code: string) => (text: string) => (useColour(stream) ? `\x1b[${code}m${text}\x1b[0m` : text);
+const green = paint(process.stdout, '32');
+const red = paint(process.stdout, '31');
+const dim = paint(process.stdout, '2');
+const bold = paint(process.stdout, '1');
+const errorRed = paint(process.stderr, '31');
+
+/** A trace line, coloured by what it is: frames in and out, state changes and notes dimmed. */
+function traceLine(line: string): string {
+  if (!useColour(process.stdout)) return line;
+  if (line.includes(' → client ') || line.includes(' → server ')) return `\x1b[36m${line}\x1b[0m`;
+  if (line.includes(' ← client ') || line.includes(' ← server ')) return `\x1b[33m${line}\x1b[0m`;
+  return dim(line);
+}
+
+// `h2wire get URL | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? OK);
+  throw e;
+});
+
+// ---- usage ------------------------------------------------------------------
+
+const HELP: Record<string, string> = {
+  demo: `usage: h2wire demo [options]
+
+The seed page: GET / pushes /style.css. TLS with ALPN h2 and http/1.1 and a
+self-signed certificate (created on first run), or cleartext with --h2c.
+
+options:
+  --port N          port to listen on (default 8443; 0 picks a free one)
+  --host ADDR       address to listen on (default 127.0.0.1; ::1, 0.0.0.0, ...)
+  --h2c             cleartext: HTTP/2 with prior knowledge, and HTTP/1.1
+  --trace           print every frame in and out, with stream states
+  --cert-dir DIR    where the certificate lives (default ~/.h2wire); files
+                    h2wire did not make there are never overwritten
+  -h, --help        this help
+
+Ctrl-C or SIGTERM closes gracefully (GOAWAY, streams in flight finish).`,
+  get: `usage: h2wire get URL [options]
+
+One request over HTTP/2 on h2wire's own engine (https: with ALPN h2, http: as
+h2c with prior knowledge), accepting pushes and showing the pushed responses.
+
+options:
+  --trace               print every frame in and out, with stream states
+  --no-push             refuse pushes (SETTINGS_ENABLE_PUSH=0)
+  -X, --method M        request method (default GET)
+  -H, --header 'N: V'   a request header (repeatable)
+  -d, --data TEXT       a request body (@FILE reads it from FILE)
+  --authority HOST      send this :authority instead of the URL's host:port
+  -o, --output FILE     write the response body to FILE (- for stdout)
+  --output-dir DIR      write each pushed body to DIR (named after its path)
+  --cacert FILE         trust the CA certificate(s) in FILE (PEM)
+  -k, --insecure        do not verify the server's certificate
+  --timeout SECONDS     give up after this long (default 10)
+  -h, --help            this help
+
+exit status: 0 a complete response below 400, 1 anything else, 2 a usage error.`,
+  decode: `usage: h2wire decode HEX|-
+
+Decode HTTP/2 frames from hex (- reads stdin). A leading client preface is
+recognised; field blocks (HEADERS, PUSH_PROMISE, CONTINUATION) are decoded
+with one HPACK decoder across the input, as a connection would. Hex may have
+whitespace, 0x prefixes and ':' or '-' separators.
+
+exit status: 0 every frame decoded, 1 an invalid or incomplete input, 2 usage.`,
+};
+
+const USAGE_TEXT = `h2wire: HTTP/2 server push, frame by frame
 
 usage:
-  h2wire demo [--port 8443] [--host 127.0.0.1] [--h2c] [--trace] [--cert-dir DIR]
-      the seed page: / pushes /style.css (TLS with a self-signed certificate
-      for localhost, created on first run in ~/.h2wire; --h2c for cleartext)
-  h2wire get URL [--trace] [--no-push] [--insecure] [--authority HOST]
-      GET over HTTP/2 on h2wire's own engine (https: ALPN h2, http: h2c),
-      accepting pushes and showing the pushed responses
-  h2wire decode HEX|-
-      decode HTTP/2 frames from hex (a leading client preface is recognised)`;
+  h2wire demo [--port 8443] [--h2c] [--trace] ...   the push demo server
+  h2wire get URL [--trace] [-o FILE] ...             a request, pushes shown
+  h2wire decode HEX|-                                frames (and field blocks) from hex
+  h2wire COMMAND --help                              a command's options
+  h2wire --version
+
+exit status: 0 success, 1 the exchange or decoding failed, 2 a usage error.`;
+
+class UsageError extends Error {}
+
+/** node:util's parseArgs with errors that name the option and point at --help. */
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T, positionals = false) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals, strict: true });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const option = /'(-[^' ]*)/.exec((e as Error).message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option ?? ''} (h2wire ${command} --help lists the options)`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`option ${option ?? ''} needs a value (h2wire ${command} --help)`);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument (h2wire ${command} --help)`);
+    throw new UsageError((e as Error).message);
+  }
+}
+
+// ---- decode -----------------------------------------------------------------
+
+/** Hex as people paste it: whitespace, 0x prefixes, ':' '-' ',' separators. */
+function parseHex(input: string): Buffer {
+  const text = input.replace(/0x/gi, '').replace(/[\s:,-]/g, '');
+  const bad = /[^0-9a-fA-F]/.exec(text);
+  if (bad) throw new UsageError(`not hex: '${bad[0]}' at digit ${bad.index + 1}`);
+  if (text.length % 2 === 1) throw new UsageError(`odd number of hex digits (${text.length}): each octet is two`);
+  return Buffer.from(text, 'hex');
+}
 
 async function readStdin(): Promise<string> {
   let s = '';
@@ -34,115 +142,255 @@ async function readStdin(): Promise<string> {
 }
 
 async function decodeCommand(args: string[]): Promise<number> {
-  const arg = args[0];
-  if (!arg) {
-    console.error(usage);
-    return 2;
-  }
-  const text = (arg === '-' ? await readStdin() : arg).replace(/\s+/g, '');
-  if (!/^([0-9a-fA-F]{2})*$/.test(text)) {
-    console.error('h2wire decode: input is not an even-length hex string');
-    return 2;
-  }
-  let bytes: Uint8Array = Buffer.from(text, 'hex');
+  const { values, positionals } = parse('decode', args, {}, true);
+  if (values.help) return help('decode');
+  const arg = positionals[0];
+  if (!arg || positionals.length > 1) throw new UsageError('give one hex string, or - to read stdin (h2wire decode --help)');
+  let bytes: Uint8Array = parseHex(arg === '-' ? await readStdin() : arg);
   if (bytes.length >= CLIENT_PREFACE.length && Buffer.from(CLIENT_PREFACE).equals(bytes.subarray(0, CLIENT_PREFACE.length))) {
-    console.log('client connection preface "PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" (RFC 9113 §3.4)');
+    console.log(dim('client connection preface "PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" (RFC 9113 §3.4)'));
     bytes = bytes.subarray(CLIENT_PREFACE.length);
   }
   const decoder = new FrameDecoder({ maxFrameSize: 16777215 });
+  const hpack = new HpackDecoder({ maxHeaderListSize: Number.MAX_SAFE_INTEGER, maxFieldCount: Number.MAX_SAFE_INTEGER });
+  let block: { streamId: number; parts: Uint8Array[] } | undefined;
+  let status = OK;
   decoder.push(bytes);
   for (;;) {
+    let frame: Frame | null | undefined;
     try {
-      const frame = decoder.next();
-      if (!frame) break;
-      console.log(formatFrame(frame));
+      frame = decoder.next();
     } catch (e) {
       if (!isH2ProtocolError(e)) throw e;
-      console.log(`${e.scope} error ${e.codeName}: ${e.message}`);
-      if (e.scope === 'connection') return 1;
+      console.log(red(`${e.scope} error ${e.codeName} (${e.label}): ${e.message}`));
+      status = FAILED;
+      if (e.scope === 'connection') return status;
+      continue;
+    }
+    if (!frame) break;
+    console.log(formatFrame(frame));
+    // §4.3, §6.10: a field block is HEADERS or PUSH_PROMISE and its CONTINUATIONs, decoded whole, in order.
+    if (frame.type === 'HEADERS' || frame.type === 'PUSH_PROMISE' || frame.type === 'CONTINUATION') {
+      if (frame.type !== 'CONTINUATION') block = { streamId: frame.streamId, parts: [] };
+      if (!block || block.streamId !== frame.streamId) {
+        console.log(red('  CONTINUATION outside a field block (RFC 9113 §6.10)'));
+        return FAILED;
+      }
+      block.parts.push(frame.headerBlock);
+      if (frame.endHeaders) {
+        try {
+          for (const f of hpack.decode(Buffer.concat(block.parts))) console.log(dim(`    ${f.name}: ${f.value}`));
+        } catch (e) {
+          if (!(e instanceof HpackDecodeError)) throw e;
+          console.log(red(`  HPACK: ${e.message}`));
+          return FAILED;
+        }
+        block = undefined;
+      }
+    } else if (block) {
+      console.log(red(`  ${frame.type} inside the field block of stream ${block.streamId} (RFC 9113 §6.10)`));
+      return FAILED;
     }
   }
-  if (decoder.bufferedBytes > 0) console.log(`(${decoder.bufferedBytes} octets left: an incomplete frame)`);
-  return 0;
+  if (decoder.bufferedBytes > 0) {
+    console.log(red(`incomplete: ${decoder.bufferedBytes} octets left, part of a frame`));
+    return FAILED;
+  }
+  if (block) {
+    console.log(red(`incomplete: the field block of stream ${block.streamId} has no END_HEADERS`));
+    return FAILED;
+  }
+  return status;
+}
+
+// ---- demo -------------------------------------------------------------------
+
+/** How this program was started, to print commands a person can paste. */
+function invokedAs(): string {
+  const script = process.argv[1] ?? '';
+  return basename(script) === 'cli.js' ? `node ${relative(process.cwd(), script) || script}` : 'h2wire';
+}
+
+/** The host part of a URL for a listening address. */
+function urlHost(host: string): string {
+  if (host === '127.0.0.1' || host === '0.0.0.0' || host === '::' || host === 'localhost') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 async function demoCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string', default: '8443' },
-      host: { type: 'string', default: '127.0.0.1' },
-      h2c: { type: 'boolean', default: false },
-      trace: { type: 'boolean', default: false },
-      'cert-dir': { type: 'string', default: join(homedir(), '.h2wire') },
-    },
+  const { values } = parse('demo', args, {
+    port: { type: 'string', default: '8443' },
+    host: { type: 'string', default: '127.0.0.1' },
+    h2c: { type: 'boolean', default: false },
+    trace: { type: 'boolean', default: false },
+    'cert-dir': { type: 'string', default: join(homedir(), '.h2wire') },
   });
-  const tls = values.h2c ? undefined : loadOrCreateCertificate(values['cert-dir']);
-  const server = createServer({ tls, trace: values.trace ? (r) => console.log(r.line) : undefined }, seedHandler);
+  if (values.help) return help('demo');
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: give a port number, 0 to 65535`);
+  let tls: { key: string; cert: string } | undefined;
+  if (!values.h2c) {
+    const files = loadOrCreateCertificate(values['cert-dir']);
+    tls = { key: files.key, cert: files.cert };
+    console.log(
+      files.created
+        ? `created a self-signed certificate for localhost, 127.0.0.1 and ::1: ${files.certPath} (key: ${files.keyPath})`
+        : `using the certificate in ${files.certPath}`,
+    );
+  }
+  const server = createServer({ tls, trace: values.trace ? (r) => console.log(traceLine(r.line)) : undefined }, seedHandler);
   server.on('handlerError', (e) => console.error('handler error:', e));
   // HTTP/2 connections say it in their trace; the others (handshakes, HTTP/1.1, silent sockets) here.
   if (values.trace)
     server.on('dropped', (d) => {
-      if (d.connection === undefined) console.log(`(a connection from ${d.remoteAddress ?? '?'} dropped in phase ${d.phase}: ${d.reason}, after ${d.ageMs} ms)`);
+      if (d.connection === undefined) console.log(dim(`(a connection from ${d.remoteAddress ?? '?'} dropped in phase ${d.phase}: ${d.reason}, after ${d.ageMs} ms)`));
     });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    process.once('uncaughtException', reject);
-    server.listen(Number(values.port), values.host);
-  });
-  const { port } = server.address();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, values.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why: Record<string, string> = {
+      EADDRINUSE: `port ${port} is in use on ${values.host}: choose another with --port (0 picks a free one)`,
+      EACCES: `not allowed to listen on port ${port}: ports below 1024 need privileges; choose another with --port`,
+      EADDRNOTAVAIL: `${values.host} is not an address of this machine (--host)`,
+    };
+    throw new Error(why[code ?? ''] ?? `cannot listen on ${values.host}:${port}: ${(e as Error).message}`);
+  }
+  const actual = server.address().port;
   const scheme = values.h2c ? 'http' : 'https';
-  const host = values.host === '127.0.0.1' || values.host === '::1' ? 'localhost' : values.host;
-  console.log(`h2wire demo: ${scheme}://${host}:${port}/ (${values.h2c ? 'cleartext h2c with prior knowledge, and HTTP/1.1' : 'TLS with ALPN h2 and http/1.1; self-signed certificate'})`);
-  console.log(`see the push:  node build/src/cli.js get ${scheme}://${host}:${port}/ ${values.h2c ? '' : '--insecure '}--trace`);
-  console.log(`or with nghttp:  nghttp -v ${scheme}://${host}:${port}/`);
+  const url = `${scheme}://${urlHost(values.host)}:${actual}/`;
+  console.log(`${bold('h2wire demo')}: ${url} (${values.h2c ? 'cleartext h2c with prior knowledge, and HTTP/1.1' : 'TLS with ALPN h2 and http/1.1; self-signed certificate'})`);
+  console.log(`see the push:     ${invokedAs()} get ${url}${values.h2c ? '' : ' --insecure'} --trace`);
+  console.log(`or with nghttp:   nghttp -v ${url}`);
   console.log('Ctrl-C stops the server.');
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => {
-      console.log('\nclosing gracefully (GOAWAY)...');
+    const stop = (signal: string) => {
+      console.log(`\n${signal}: closing gracefully (GOAWAY)...`);
       server.close(resolve);
-    });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  return 0;
+  return OK;
 }
+
+// ---- get --------------------------------------------------------------------
 
 function describeResponse(r: FetchedResponse): string {
   const type = r.headers.find((f) => f.name === 'content-type')?.value ?? '';
-  const head = `${r.status ?? '?'}${type ? `, ${type}` : ''}, ${r.body.length} octets`;
-  const outcome = !r.reset ? head : r.status === undefined ? `reset (${r.reset}) before any response` : `${head}, then reset (${r.reset}): incomplete`;
+  const status = r.status === undefined ? '?' : r.status < 400 ? green(String(r.status)) : red(String(r.status));
+  const head = `${status}${type ? `, ${type}` : ''}, ${r.body.length} octets`;
+  const outcome = !r.reset ? head : r.status === undefined ? red(`reset (${r.reset}) before any response`) : `${head}, ${red(`then reset (${r.reset}): incomplete`)}`;
   return `${r.pushed ? `pushed on stream ${r.streamId}` : `stream ${r.streamId}`}: ${r.path} -> ${outcome}`;
 }
 
+/** A file name for a pushed path, inside the output directory whatever the path says. */
+function pushedFileName(path: string): string {
+  const plain = path.split('?')[0]!.replace(/^\/+/, '');
+  const safe = plain.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  return safe || 'index';
+}
+
+/** What to tell a person for each kind of client failure, beyond its message. */
+const HINTS: Partial<Record<ClientErrorCode, string>> = {
+  untrusted_certificate: 'trust its CA with --cacert FILE, or skip verification with --insecure (-k)',
+  timeout: 'wait longer with --timeout SECONDS',
+};
+
 async function getCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parse(
+    'get',
     args,
-    allowPositionals: true,
-    options: {
+    {
       trace: { type: 'boolean', default: false },
       'no-push': { type: 'boolean', default: false },
       insecure: { type: 'boolean', short: 'k', default: false },
+      cacert: { type: 'string' },
       authority: { type: 'string' },
-      body: { type: 'boolean', default: false },
+      method: { type: 'string', short: 'X' },
+      header: { type: 'string', short: 'H', multiple: true },
+      data: { type: 'string', short: 'd' },
+      output: { type: 'string', short: 'o' },
+      'output-dir': { type: 'string' },
+      timeout: { type: 'string' },
     },
-  });
+    true,
+  );
+  if (values.help) return help('get');
   const url = positionals[0];
-  if (!url) {
-    console.error(usage);
-    return 2;
+  if (!url || positionals.length > 1) throw new UsageError('give one URL, such as https://localhost:8443/ (h2wire get --help)');
+  const headers: Array<[string, string]> = [];
+  for (const h of values.header ?? []) {
+    const colon = h.indexOf(':', h.startsWith(':') ? 1 : 0);
+    if (colon <= 0) throw new UsageError(`--header '${h}': write it as 'name: value'`);
+    headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
   }
-  const result = await h2get(url, {
-    push: !values['no-push'],
-    insecure: values.insecure,
-    authority: values.authority,
-    trace: values.trace ? (r) => console.log(r.line) : undefined,
-  });
-  console.log(`\n${result.protocol}: ${describeResponse(result.response)}`);
-  for (const p of result.pushes) console.log(`${result.protocol}: ${describeResponse(p)}`);
-  if (result.pushes.length === 0 && !values['no-push']) console.log('(no push on this connection)');
-  if (values.body) process.stdout.write(result.response.body);
+  const timeout = values.timeout === undefined ? 10 : Number(values.timeout);
+  if (!(timeout > 0)) throw new UsageError(`--timeout ${values.timeout}: give a number of seconds above 0`);
+  const readFile = (what: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new UsageError(`${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  const body = values.data === undefined ? undefined : values.data.startsWith('@') ? readFile('--data', values.data.slice(1)) : values.data;
+  const ca = values.cacert === undefined ? undefined : readFile('--cacert', values.cacert);
+  // With the body on stdout, the summary goes to stderr so the two never mix.
+  const say = values.output === '-' ? (line: string) => console.error(line) : (line: string) => console.log(line);
+
+  let result;
+  try {
+    result = await h2get(url, {
+      push: !values['no-push'],
+      insecure: values.insecure,
+      ca,
+      authority: values.authority,
+      method: values.method,
+      headers,
+      body,
+      timeoutMs: timeout * 1000,
+      trace: values.trace ? (r) => say(traceLine(r.line)) : undefined,
+    });
+  } catch (e) {
+    if (e instanceof ClientError) {
+      if (e.code === 'invalid_url') throw new UsageError(e.message);
+      const hint = HINTS[e.code];
+      // The library's own advice names its options; here the command's options say it.
+      throw new Error(hint ? `${e.message.replace(/: trust its CA \(the ca option\).*$/, '')}\n  ${hint}` : e.message);
+    }
+    throw e;
+  }
+  say(`\n${result.protocol}: ${describeResponse(result.response)}`);
+  for (const p of result.pushes) say(`${result.protocol}: ${describeResponse(p)}`);
+  if (result.pushes.length === 0 && !values['no-push']) say(dim('(no push on this connection)'));
+  if (values.output === '-') process.stdout.write(result.response.body);
+  else if (values.output !== undefined) writeFileSync(values.output, result.response.body);
+  if (values['output-dir'] !== undefined) {
+    const dir = values['output-dir'];
+    mkdirSync(dir, { recursive: true });
+    for (const p of result.pushes) {
+      const file = join(dir, pushedFileName(p.path));
+      writeFileSync(file, p.body);
+      say(dim(`pushed ${p.path} -> ${file}`));
+    }
+  }
   // A response reset by the server is incomplete, whatever its status said.
   const { status, reset } = result.response;
-  return status !== undefined && status < 400 && !reset ? 0 : 1;
+  return status !== undefined && status < 400 && !reset ? OK : FAILED;
+}
+
+// ---- main -------------------------------------------------------------------
+
+function help(command?: string): number {
+  console.log(command ? HELP[command] : USAGE_TEXT);
+  return OK;
 }
 
 function version(): string {
@@ -150,25 +398,42 @@ function version(): string {
   return `h2wire ${pkg.version} (node ${process.version})`;
 }
 
-const [command, ...rest] = process.argv.slice(2);
-if (command === '--version' || command === '-v') {
-  console.log(version());
-  process.exit(0);
-}
-if (command === '--help' || command === '-h' || command === 'help') {
-  console.log(usage);
-  process.exit(0);
-}
 const commands: Record<string, (args: string[]) => Promise<number>> = { decode: decodeCommand, demo: demoCommand, get: getCommand };
-const run = command ? commands[command] : undefined;
-if (!run) {
-  console.error(usage);
-  process.exitCode = 2;
-} else {
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(version());
+    return OK;
+  }
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    if (command === 'help' && rest[0] && HELP[rest[0]]) return help(rest[0]);
+    if (command === undefined) {
+      console.error(USAGE_TEXT);
+      return USAGE;
+    }
+    return help();
+  }
+  const run = commands[command];
+  if (!run) {
+    console.error(errorRed(`h2wire: unknown command '${command}'`));
+    console.error(USAGE_TEXT);
+    return USAGE;
+  }
   try {
-    process.exitCode = await run(rest);
+    return await run(rest);
   } catch (e) {
-    console.error(`h2wire ${command}: ${e instanceof Error ? e.message : String(e)}`);
-    process.exitCode = 1;
+    if (e instanceof UsageError) {
+      console.error(errorRed(`h2wire ${command}: ${e.message}`));
+      return USAGE;
+    }
+    if (e instanceof CertificateDirectoryError) {
+      console.error(errorRed(`h2wire ${command}: ${e.message}`));
+      return FAILED;
+    }
+    console.error(errorRed(`h2wire ${command}: ${e instanceof Error ? e.message : String(e)}`));
+    return FAILED;
   }
 }
+
+process.exitCode = await main(process.argv.slice(2));

@@ -11,9 +11,9 @@ import {
   sign,
   X509Certificate,
 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 // ---------------------------------------------------------------------------
 // DER encoder (X.690 §8 basic rules, §10-11 DER restrictions). Every function
@@ -400,27 +400,107 @@ function pem(label: string, bytes: Buffer): string {
 // ---------------------------------------------------------------------------
 // Loading from / saving to a directory.
 
+/** A certificate directory h2wire cannot use, with what to do about it. */
+export class CertificateDirectoryError extends Error {
+  override readonly name = 'CertificateDirectoryError';
+}
+
+export interface CertificateFiles extends KeyAndCertificate {
+  keyPath: string;
+  certPath: string;
+  /** True when this call made the pair (first run, or it replaced one it had made before that expired). */
+  created: boolean;
+}
+
+/** The file that says which key.pem and cert.pem h2wire made: only those does it ever replace. */
+const MARKER = 'made-by-h2wire.txt';
+
 /**
  * The key and certificate in `dir` (key.pem, cert.pem), or a fresh pair
- * written there when either file is missing, unreadable, the two do not
- * match, or the certificate is not valid for at least one more day. The
- * directory is created if needed (mode 0o700 when new), key.pem gets 0o600.
+ * written there when there is none, or when the pair h2wire made there
+ * earlier no longer serves (the files do not match, or the certificate is
+ * not valid for at least one more day). Files h2wire did not make are
+ * never overwritten: a pair there that does not serve is an error to act
+ * on. The directory is created if needed (mode 0o700), key.pem gets 0o600.
+ * Throws CertificateDirectoryError when the directory cannot be used.
  */
-export function loadOrCreateCertificate(dir: string): KeyAndCertificate {
+export function loadOrCreateCertificate(dir: string): CertificateFiles {
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
-  if (existsSync(keyPath) && existsSync(certPath)) {
-    const key = readFileSync(keyPath, 'utf8');
-    const cert = readFileSync(certPath, 'utf8');
-    if (isUsable(key, cert)) return { key, cert };
+  const hasKey = existsSync(keyPath);
+  const hasCert = existsSync(certPath);
+  if (hasKey || hasCert) {
+    const key = hasKey ? readText(keyPath) : undefined;
+    const cert = hasCert ? readText(certPath) : undefined;
+    if (key !== undefined && cert !== undefined && isUsable(key, cert)) return { key, cert, keyPath, certPath, created: false };
+    if (!madeByUs(dir, key, cert))
+      throw new CertificateDirectoryError(
+        `${dir} holds ${[hasKey && 'key.pem', hasCert && 'cert.pem'].filter(Boolean).join(' and ')} that h2wire did not make and cannot use ` +
+          `(${key === undefined || cert === undefined ? 'one of the pair is missing' : 'not a matching key and certificate valid for another day'}); ` +
+          'h2wire will not overwrite them: remove them, or choose another directory (--cert-dir)',
+      );
   }
   const fresh = createSelfSignedCertificate();
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // Key first: if we stop between the two writes, the pair no longer matches
-  // and the next call replaces both.
-  writeAtomically(keyPath, fresh.key, 0o600);
-  writeAtomically(certPath, fresh.cert, 0o644);
-  return fresh;
+  writeCertificate(dir, fresh);
+  return { ...fresh, keyPath, certPath, created: true };
+}
+
+/** Write a pair to `dir` as h2wire's own (key.pem, cert.pem and the marker that lets h2wire replace them later). */
+export function writeCertificate(dir: string, pair: KeyAndCertificate): void {
+  makeDirectory(dir);
+  try {
+    // Key first: if we stop between the writes, the pair no longer matches and the next run replaces both.
+    writeAtomically(join(dir, 'key.pem'), pair.key, 0o600);
+    writeAtomically(join(dir, 'cert.pem'), pair.cert, 0o644);
+    writeAtomically(join(dir, MARKER), markerText(pair.key, pair.cert), 0o644);
+  } catch (e) {
+    throw new CertificateDirectoryError(`cannot write the certificate to ${dir}: ${(e as Error).message}`);
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CertificateDirectoryError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function markerText(key: string, cert: string): string {
+  return `key.pem and cert.pem in this directory were made by h2wire (a self-signed certificate for its demo); it replaces them when they expire.\nkey.pem sha256 ${sha256(key)}\ncert.pem sha256 ${sha256(cert)}\n`;
+}
+
+/** Whether the files present are the ones h2wire's marker describes. */
+function madeByUs(dir: string, key: string | undefined, cert: string | undefined): boolean {
+  let marker: string;
+  try {
+    marker = readFileSync(join(dir, MARKER), 'utf8');
+  } catch {
+    return false;
+  }
+  return (key === undefined || marker.includes(`key.pem sha256 ${sha256(key)}`)) && (cert === undefined || marker.includes(`cert.pem sha256 ${sha256(cert)}`));
+}
+
+/** mkdir -p, one level at a time (Node's recursive mkdir spins for ever under /proc), with an error a person can act on. */
+function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  if (existsSync(at) && !statSync(at).isDirectory()) throw new CertificateDirectoryError(`cannot use ${dir} for the certificate: ${at} is not a directory`);
+  for (const path of missing) {
+    try {
+      mkdirSync(path, { mode: 0o700 });
+    } catch (e) {
+      throw new CertificateDirectoryError(`cannot create ${path} for the certificate: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
 }
 
 function isUsable(key: string, cert: string): boolean {

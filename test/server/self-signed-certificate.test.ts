@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
-import { createSelfSignedCertificate, der, loadOrCreateCertificate } from '../../src/server/self-signed-certificate.js';
+import { CertificateDirectoryError, createSelfSignedCertificate, der, loadOrCreateCertificate, writeCertificate } from '../../src/server/self-signed-certificate.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -320,7 +320,8 @@ describe('self-signed certificate: loadOrCreateCertificate', () => {
     const pair = loadOrCreateCertificate(dir);
     expect(readFileSync(join(dir, 'key.pem'), 'utf8')).to.equal(pair.key);
     expect(readFileSync(join(dir, 'cert.pem'), 'utf8')).to.equal(pair.cert);
-    expect(readdirSync(dir).sort()).to.deep.equal(['cert.pem', 'key.pem']); // no temporary files left
+    expect(readdirSync(dir).sort()).to.deep.equal(['cert.pem', 'key.pem', 'made-by-h2wire.txt']); // no temporary files left
+    expect(pair.created).to.equal(true);
     expect(isUsableNow(pair.cert)).to.equal(true);
     expect(new X509Certificate(pair.cert).checkPrivateKey(createPrivateKey(pair.key))).to.equal(true);
     if (process.platform !== 'win32') expect(statSync(join(dir, 'key.pem')).mode & 0o777).to.equal(0o600);
@@ -329,13 +330,12 @@ describe('self-signed certificate: loadOrCreateCertificate', () => {
   it('returns the same PEMs on the next call', () => {
     const first = loadOrCreateCertificate(root);
     const second = loadOrCreateCertificate(root);
-    expect(second).to.deep.equal(first);
+    expect(second).to.deep.equal({ ...first, created: false });
   });
 
   it('replaces an expired certificate', () => {
     const expired = createSelfSignedCertificate({ now: new Date(Date.now() - 2 * 365 * DAY_MS), days: 1 });
-    writeFileSync(join(root, 'key.pem'), expired.key);
-    writeFileSync(join(root, 'cert.pem'), expired.cert);
+    writeCertificate(root, { key: expired.key, cert: expired.cert }); // made by h2wire earlier
     const pair = loadOrCreateCertificate(root);
     expect(pair.cert).to.not.equal(expired.cert);
     expect(pair.key).to.not.equal(expired.key);
@@ -347,37 +347,48 @@ describe('self-signed certificate: loadOrCreateCertificate', () => {
 
   it('replaces a certificate valid for less than a day', () => {
     const expiring = createSelfSignedCertificate({ now: new Date(Date.now() - DAY_MS / 2), days: 1 });
-    writeFileSync(join(root, 'key.pem'), expiring.key);
-    writeFileSync(join(root, 'cert.pem'), expiring.cert);
+    writeCertificate(root, { key: expiring.key, cert: expiring.cert }); // made by h2wire earlier
     expect(loadOrCreateCertificate(root).cert).to.not.equal(expiring.cert);
   });
 
   it('keeps a certificate valid for more than a day', () => {
     const shortLived = createSelfSignedCertificate({ days: 2 });
-    writeFileSync(join(root, 'key.pem'), shortLived.key);
-    writeFileSync(join(root, 'cert.pem'), shortLived.cert);
-    expect(loadOrCreateCertificate(root)).to.deep.equal(shortLived);
+    writeCertificate(root, { key: shortLived.key, cert: shortLived.cert }); // made by h2wire earlier
+    expect(loadOrCreateCertificate(root)).to.deep.include({ ...shortLived, created: false });
   });
 
   it('replaces a pair whose key does not match, or that does not parse', () => {
     const a = createSelfSignedCertificate();
     const b = createSelfSignedCertificate();
-    writeFileSync(join(root, 'key.pem'), a.key);
-    writeFileSync(join(root, 'cert.pem'), b.cert);
+    writeCertificate(root, { key: a.key, cert: b.cert }); // made by h2wire earlier
     const fixed = loadOrCreateCertificate(root);
     expect(fixed.cert).to.not.equal(b.cert);
     expect(new X509Certificate(fixed.cert).checkPrivateKey(createPrivateKey(fixed.key))).to.equal(true);
 
-    writeFileSync(join(root, 'cert.pem'), 'not a certificate');
-    const again = loadOrCreateCertificate(root);
-    expect(again.cert).to.match(/^-----BEGIN CERTIFICATE-----/);
-    expect(isUsableNow(again.cert)).to.equal(true);
   });
 
-  it('creates the pair when only one of the files exists', () => {
-    writeFileSync(join(root, 'cert.pem'), createSelfSignedCertificate().cert);
-    const pair = loadOrCreateCertificate(root);
-    expect(existsSync(join(root, 'key.pem'))).to.equal(true);
-    expect(new X509Certificate(pair.cert).checkPrivateKey(createPrivateKey(pair.key))).to.equal(true);
+  it('never overwrites files it did not make: a pair that does not serve is an error to act on', () => {
+    writeFileSync(join(root, 'key.pem'), 'not a key');
+    writeFileSync(join(root, 'cert.pem'), 'not a certificate');
+    expect(() => loadOrCreateCertificate(root)).to.throw(CertificateDirectoryError, /did not make and cannot use.*will not overwrite them.*--cert-dir/);
+    expect(readFileSync(join(root, 'cert.pem'), 'utf8')).to.equal('not a certificate');
+    expect(readFileSync(join(root, 'key.pem'), 'utf8')).to.equal('not a key');
+  });
+
+  it('one file of a pair it did not make: an error too, the file untouched', () => {
+    const cert = createSelfSignedCertificate().cert;
+    writeFileSync(join(root, 'cert.pem'), cert);
+    expect(() => loadOrCreateCertificate(root)).to.throw(CertificateDirectoryError, /one of the pair is missing/);
+    expect(readFileSync(join(root, 'cert.pem'), 'utf8')).to.equal(cert);
+    expect(existsSync(join(root, 'key.pem'))).to.equal(false);
+  });
+
+  it('an unusable directory fails at once with its reason (Node’s recursive mkdir spins for ever under /proc)', function () {
+    if (process.platform !== 'linux') this.skip();
+    const started = Date.now();
+    expect(() => loadOrCreateCertificate('/proc/h2wire-test/certs')).to.throw(CertificateDirectoryError, /cannot create \/proc\/h2wire-test/);
+    expect(Date.now() - started).to.be.lessThan(5000);
+    writeFileSync(join(root, 'file'), 'x');
+    expect(() => loadOrCreateCertificate(join(root, 'file', 'certs'))).to.throw(CertificateDirectoryError, /is not a directory/);
   });
 });

@@ -1,0 +1,357 @@
+// The h2wire command, run as its users run it: the real binary in a child
+// process, against servers on 127.0.0.1. Exit status 0 success, 1 the
+// exchange or decoding failed, 2 a usage error.
+
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seedHandler, STYLE_CSS } from '../../src/demo/seed-handler.js';
+import { FrameBuilders, frameBytes } from '../../src/testing/frame-builders.js';
+import { HpackEncoder } from '../../src/hpack/encoder.js';
+import { createSelfSignedCertificate, writeCertificate } from '../../src/server/self-signed-certificate.js';
+import { createServer, type H2Server } from '../../src/server/server.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `h2wire ARGS`; `until` may end it early (it gets the child once its stdout has printed that). */
+function h2wire(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      options.onStdout?.(stdout, child);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdin.end(options.input ?? '');
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const cert = createSelfSignedCertificate();
+let work: string;
+let h2c: H2Server;
+let h2tls: H2Server;
+let h2cUrl: string;
+let tlsUrl: string;
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'h2wire-cli-'));
+  writeFileSync(join(work, 'ca.pem'), cert.cert);
+  const serve = createServer({}, async (req, res) => {
+    if (req.path === '/echo') {
+      const body = Buffer.from(await req.body()).toString();
+      res.setHeader('content-type', 'text/plain');
+      res.end(`${req.method} ${req.header('x-test') ?? '-'} ${body}`);
+      return;
+    }
+    if (req.path === '/missing') {
+      res.statusCode = 404;
+      res.end('no');
+      return;
+    }
+    return seedHandler(req, res);
+  });
+  h2c = serve;
+  h2tls = createServer({ tls: cert }, seedHandler);
+  await new Promise<void>((r) => h2c.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => h2tls.listen(0, '127.0.0.1', r));
+  h2cUrl = `http://127.0.0.1:${h2c.address().port}`;
+  tlsUrl = `https://localhost:${h2tls.address().port}`;
+});
+
+after(async () => {
+  await Promise.all([h2c, h2tls].map((s) => new Promise<void>((r) => s.close(r))));
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('cli: manners', function () {
+  this.timeout(20_000);
+
+  it('--help, -h, help: the usage, exit 0; no arguments: the usage on stderr, exit 2', async () => {
+    for (const args of [['--help'], ['-h'], ['help']]) {
+      const r = await h2wire(args);
+      expect(r.code, args.join(' ')).to.equal(0);
+      expect(r.stdout).to.match(/^h2wire: HTTP\/2 server push/);
+      expect(r.stdout).to.match(/exit status: 0 success, 1 .*, 2 a usage error/);
+    }
+    const none = await h2wire([]);
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.match(/usage:/);
+  });
+
+  it('--version names the package version', async () => {
+    const r = await h2wire(['--version']);
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    expect(r.code).to.equal(0);
+    expect(r.stdout.trim()).to.equal(`h2wire ${pkg.version} (node ${process.version})`);
+  });
+
+  it('each command has its own --help', async () => {
+    for (const command of ['demo', 'get', 'decode']) {
+      const r = await h2wire([command, '--help']);
+      expect(r.code, command).to.equal(0);
+      expect(r.stdout).to.match(new RegExp(`^usage: h2wire ${command}`));
+    }
+    expect((await h2wire(['get', '--help'])).stdout).to.match(/--output-dir DIR/);
+  });
+
+  it('an unknown command or option names itself, exit 2', async () => {
+    const command = await h2wire(['fetch']);
+    expect(command.code).to.equal(2);
+    expect(command.stderr).to.match(/unknown command 'fetch'/);
+    const option = await h2wire(['get', 'http://127.0.0.1:1/', '--bogus']);
+    expect(option.code).to.equal(2);
+    expect(option.stderr).to.equal("h2wire get: unknown option --bogus (h2wire get --help lists the options)\n");
+    const value = await h2wire(['get', '--timeout']);
+    expect(value.code).to.equal(2);
+    expect(value.stderr).to.match(/option --timeout needs a value/);
+  });
+
+  it('an invalid URL is shown as given, exit 2', async () => {
+    const bare = await h2wire(['get', 'localhost:30402/']);
+    expect(bare.code).to.equal(2);
+    expect(bare.stderr).to.match(/'localhost:30402\/' is not an http:\/\/ or https:\/\/ URL \(did you mean http:\/\/localhost:30402\/ or https:\/\/localhost:30402\/\?\)/);
+    const broken = await h2wire(['get', 'http://[bad']);
+    expect(broken.code).to.equal(2);
+    expect(broken.stderr).to.match(/'http:\/\/\[bad' is not a URL/);
+  });
+
+  it('output piped: plain text, no colour codes', async () => {
+    const r = await h2wire(['get', `${h2cUrl}/`, '--trace']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.not.include('\x1b[');
+  });
+
+  it('on a terminal: colour, unless NO_COLOR is set', async function () {
+    if (!existsSync('/usr/bin/script')) this.skip();
+    const run = (env: string) =>
+      new Promise<string>((resolve) => {
+        const child = spawn('/usr/bin/script', ['-qec', `${env} ${process.execPath} ${CLI} get ${h2cUrl}/`, '/dev/null'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        child.on('close', () => resolve(out));
+      });
+    expect(await run('NO_COLOR=')).to.include('\x1b[32m200\x1b[0m');
+    expect(await run('NO_COLOR=1')).to.not.include('\x1b[');
+  });
+});
+
+describe('cli: get', function () {
+  this.timeout(20_000);
+
+  it('prints the response and its push; -o writes the body, --output-dir each pushed body', async () => {
+    const out = join(work, 'page.html');
+    const dir = join(work, 'pushed');
+    const r = await h2wire(['get', `${h2cUrl}/`, '-o', out, '--output-dir', dir]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/h2c: stream 1: \/ -> 200, text\/html; charset=utf-8, \d+ octets/);
+    expect(r.stdout).to.match(/h2c: pushed on stream 2: \/style.css -> 200, text\/css/);
+    expect(readFileSync(out, 'utf8')).to.match(/^<!doctype html>/);
+    expect(readFileSync(join(dir, 'style.css'), 'utf8')).to.equal(STYLE_CSS);
+  });
+
+  it('-o - puts the body alone on stdout (the summary on stderr); a reader that stops early is no error (EPIPE)', async () => {
+    const r = await h2wire(['get', `${h2cUrl}/`, '-o', '-']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.match(/^<!doctype html>/);
+    expect(r.stderr).to.match(/stream 1: \/ -> 200/);
+    const early = await h2wire(['get', `${h2cUrl}/`, '--trace'], { onStdout: (_text, child) => child.stdout?.destroy() });
+    expect(early.code, early.stderr).to.equal(0);
+    expect(early.stderr).to.not.match(/EPIPE|Error/);
+  });
+
+  it('-X, -H and -d send a method, a header and a body; 404 is exit 1', async () => {
+    const r = await h2wire(['get', `${h2cUrl}/echo`, '-X', 'POST', '-H', 'x-test: yes', '-d', 'hello', '-o', '-']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('POST yes hello');
+    const missing = await h2wire(['get', `${h2cUrl}/missing`]);
+    expect(missing.code).to.equal(1);
+    expect(missing.stdout).to.match(/-> 404/);
+    const bad = await h2wire(['get', `${h2cUrl}/`, '-H', 'no-colon']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.match(/write it as 'name: value'/);
+  });
+
+  it('TLS: a self-signed certificate points at --cacert and --insecure; --cacert trusts it', async () => {
+    const untrusted = await h2wire(['get', `${tlsUrl}/`]);
+    expect(untrusted.code).to.equal(1);
+    expect(untrusted.stderr).to.match(/the certificate of localhost:\d+ is self-signed\n {2}trust its CA with --cacert FILE, or skip verification with --insecure \(-k\)/);
+    const trusted = await h2wire(['get', `${tlsUrl}/`, '--cacert', join(work, 'ca.pem')]);
+    expect(trusted.code, trusted.stderr).to.equal(0);
+    expect(trusted.stdout).to.match(/h2: pushed on stream 2: \/style.css/);
+  });
+
+  it('an HTTP/1-only server on cleartext: says so, and what h2c means here (not a FRAME_SIZE_ERROR)', async () => {
+    const server = http.createServer((_q, s) => s.end('<!DOCTYPE html>'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const r = await h2wire(['get', `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`]);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/answered in HTTP\/1.x \("HTTP\/1.1 400 Bad Request"\): it does not speak cleartext HTTP\/2 with prior knowledge/);
+      expect(r.stderr).to.not.match(/FRAME_SIZE_ERROR/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('an HTTPS server without h2 in ALPN: a sentence, no OpenSSL text', async () => {
+    const server = https.createServer({ key: cert.key, cert: cert.cert, ALPNProtocols: ['http/1.1'] }, (_q, s) => s.end('hi'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const r = await h2wire(['get', `https://127.0.0.1:${(server.address() as net.AddressInfo).port}/`, '-k']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/does not offer h2 in the TLS handshake \(ALPN\): it does not speak HTTP\/2 over TLS on this port/);
+      expect(r.stderr).to.not.match(/SSL|ssl3|alert/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('nothing listening: refused, exit 1; --timeout gives up in time', async () => {
+    const free = net.createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+    const port = (free.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const refused = await h2wire(['get', `http://127.0.0.1:${port}/`]);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(/refused the connection/);
+    const silent = net.createServer(() => {}); // accepts, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const slow = await h2wire(['get', `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`, '--timeout', '0.5']);
+      expect(slow.code).to.equal(1);
+      expect(slow.stderr).to.match(/within 500 ms\n {2}wait longer with --timeout SECONDS/);
+    } finally {
+      silent.close();
+    }
+  });
+});
+
+describe('cli: decode', function () {
+  this.timeout(20_000);
+  const build = () => new FrameBuilders({ encoder: new HpackEncoder() });
+
+  it('frames and their field blocks, one HPACK decoder across the input', async () => {
+    const b = build();
+    const [head, ...rest] = b.headers(1).request('GET', '/one').splitBlock(4);
+    const hex = frameBytes(b.settings(), head, ...rest, b.headers(3).request('GET', '/two')).toString('hex');
+    const r = await h2wire(['decode', hex]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/CONTINUATION stream=1 .*END_HEADERS[\s\S]*:path: \/one[\s\S]*HEADERS stream=3[\s\S]*:path: \/two/);
+  });
+
+  it('accepts 0x prefixes, separators and stdin; odd length, non-hex and incomplete input fail clearly', async () => {
+    const separated = await h2wire(['decode', '0x00:00:00:04:00:00:00:00:00']);
+    expect(separated.code).to.equal(0);
+    expect(separated.stdout).to.match(/^SETTINGS stream=0/);
+    const stdin = await h2wire(['decode', '-'], { input: '00 00 00 04 01 00 00 00 00\n' });
+    expect(stdin.stdout).to.match(/SETTINGS stream=0 len=0 flags=ACK/);
+    const odd = await h2wire(['decode', 'abc']);
+    expect([odd.code, odd.stderr]).to.deep.equal([2, 'h2wire decode: odd number of hex digits (3): each octet is two\n']);
+    const notHex = await h2wire(['decode', '00zz']);
+    expect([notHex.code, notHex.stderr]).to.deep.equal([2, "h2wire decode: not hex: 'z' at digit 3\n"]);
+    const partial = await h2wire(['decode', '0000040400']);
+    expect(partial.code).to.equal(1);
+    expect(partial.stdout).to.match(/incomplete: 5 octets left/);
+    const openBlock = await h2wire(['decode', frameBytes(build().headers(1).request('GET', '/').endHeaders(false)).toString('hex')]);
+    expect(openBlock.code).to.equal(1);
+    expect(openBlock.stdout).to.match(/has no END_HEADERS/);
+    const badHpack = await h2wire(['decode', frameBytes(build().headers(1).block([0xff, 0xff, 0xff, 0xff, 0x0f])).toString('hex')]);
+    expect(badHpack.code).to.equal(1);
+    expect(badHpack.stdout).to.match(/HPACK: /);
+  });
+});
+
+describe('cli: demo', function () {
+  this.timeout(20_000);
+
+  /** Start the demo, wait for its URL line, then stop it with `signal`. */
+  async function demo(args: string[], signal: NodeJS.Signals = 'SIGTERM'): Promise<Run & { url?: string }> {
+    let url: string | undefined;
+    const r = await h2wire(['demo', '--port', '0', ...args], {
+      onStdout: (text, child) => {
+        const m = /h2wire demo: (\S+)/.exec(text);
+        if (m && !url) {
+          url = m[1];
+          setTimeout(() => child.kill(signal), 200);
+        }
+      },
+    });
+    return { ...r, url };
+  }
+
+  it('says when it creates a certificate and where, prints the command that works, and closes gracefully on SIGTERM', async () => {
+    const dir = join(work, 'certs-a');
+    const first = await demo(['--cert-dir', dir]);
+    expect(first.code, first.stderr).to.equal(0);
+    expect(first.stdout).to.include(`created a self-signed certificate for localhost, 127.0.0.1 and ::1: ${join(dir, 'cert.pem')}`);
+    expect(first.stdout).to.match(/see the push: +node \S+cli\.js get https:\/\/localhost:\d+\/ --insecure --trace/);
+    expect(first.stdout).to.match(/SIGTERM: closing gracefully/);
+    const second = await demo(['--cert-dir', dir], 'SIGINT');
+    expect(second.stdout).to.include(`using the certificate in ${join(dir, 'cert.pem')}`);
+    expect(second.code).to.equal(0);
+  });
+
+  it('--h2c --host ::1: the URL it prints is the one it listens on', async function () {
+    const v6 = net.createServer();
+    const hasV6 = await new Promise<boolean>((resolve) => {
+      v6.once('error', () => resolve(false));
+      v6.listen(0, '::1', () => resolve(true));
+    });
+    v6.close();
+    if (!hasV6) this.skip();
+    const r = await demo(['--h2c', '--host', '::1']);
+    expect(r.url).to.match(/^http:\/\/\[::1\]:\d+\/$/);
+    expect(r.stdout).to.match(/get http:\/\/\[::1\]:\d+\/ --trace/);
+  });
+
+  it('never overwrites certificate files it did not make; an unusable --cert-dir fails at once', async () => {
+    const dir = join(work, 'certs-b');
+    writeCertificate(dir, createSelfSignedCertificate()); // made by h2wire: then replaced by hand
+    writeFileSync(join(dir, 'cert.pem'), 'garbage');
+    const garbage = await h2wire(['demo', '--port', '0', '--cert-dir', dir]);
+    expect(garbage.code).to.equal(1);
+    expect(garbage.stderr).to.match(/did not make and cannot use .*will not overwrite them/);
+    expect(readFileSync(join(dir, 'cert.pem'), 'utf8')).to.equal('garbage');
+    if (process.platform === 'linux') {
+      const started = Date.now();
+      const proc = await h2wire(['demo', '--port', '0', '--cert-dir', '/proc/h2wire-test'], { timeoutMs: 5000 });
+      expect(proc.code).to.equal(1);
+      expect(proc.stderr).to.match(/cannot create \/proc\/h2wire-test for the certificate/);
+      expect(Date.now() - started).to.be.lessThan(5000);
+    }
+  });
+
+  it('a port in use: a sentence and exit 1, no stack trace', async () => {
+    const squatter = net.createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
+    try {
+      const port = (squatter.address() as net.AddressInfo).port;
+      const r = await h2wire(['demo', '--h2c', '--port', String(port)]);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(`h2wire demo: port ${port} is in use on 127.0.0.1: choose another with --port (0 picks a free one)\n`);
+    } finally {
+      squatter.close();
+    }
+  });
+});
