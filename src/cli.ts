@@ -64,6 +64,8 @@ options:
   --trace           print every frame in and out, with stream states
   --cert-dir DIR    where the certificate lives (default ~/.h2wire); files
                     h2wire did not make there are never overwritten
+  --keylog FILE     append TLS secrets to FILE for Wireshark (NSS key log
+                    format; default $SSLKEYLOGFILE)
   -h, --help        this help
 
 Ctrl-C or SIGTERM closes gracefully (GOAWAY, streams in flight finish).`,
@@ -84,6 +86,8 @@ options:
   --cacert FILE         trust the CA certificate(s) in FILE (PEM)
   -k, --insecure        do not verify the server's certificate
   --timeout SECONDS     give up after this long (default 10)
+  --keylog FILE         append TLS secrets to FILE for Wireshark (NSS key log
+                        format; default $SSLKEYLOGFILE)
   -h, --help            this help
 
 exit status: 0 a complete response below 400, 1 anything else, 2 a usage error.`,
@@ -224,6 +228,7 @@ async function demoCommand(args: string[]): Promise<number> {
     h2c: { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
     'cert-dir': { type: 'string', default: join(homedir(), '.h2wire') },
+    keylog: { type: 'string' },
   });
   if (values.help) return help('demo');
   const port = Number(values.port);
@@ -238,7 +243,9 @@ async function demoCommand(args: string[]): Promise<number> {
         : `using the certificate in ${files.certPath}`,
     );
   }
-  const server = createServer({ tls, trace: values.trace ? (r) => console.log(traceLine(r.line)) : undefined }, seedHandler);
+  const keyLog = values.keylog ?? (process.env.SSLKEYLOGFILE || undefined);
+  if (keyLog && tls) console.log(`TLS keys logged to ${keyLog} (NSS key log format: Wireshark decrypts the capture with it)`);
+  const server = createServer({ tls, keyLog: tls ? keyLog : undefined, trace: values.trace ? (r) => console.log(traceLine(r.line)) : undefined }, seedHandler);
   server.on('handlerError', (e) => console.error('handler error:', e));
   // HTTP/2 connections say it in their trace; the others (handshakes, HTTP/1.1, silent sockets) here.
   if (values.trace)
@@ -319,6 +326,7 @@ async function getCommand(args: string[]): Promise<number> {
       output: { type: 'string', short: 'o' },
       'output-dir': { type: 'string' },
       timeout: { type: 'string' },
+      keylog: { type: 'string' },
     },
     true,
   );
@@ -356,6 +364,7 @@ async function getCommand(args: string[]): Promise<number> {
       headers,
       body,
       timeoutMs: timeout * 1000,
+      keyLog: values.keylog ?? (process.env.SSLKEYLOGFILE || undefined),
       trace: values.trace ? (r) => say(traceLine(r.line)) : undefined,
     });
   } catch (e) {

@@ -17,6 +17,7 @@ import type { Settings } from '../connection/settings.js';
 import { ErrorCode, errorCodeName } from '../frames/constants.js';
 import { formatOpaque } from '../frames/format.js';
 import type { HeaderField } from '../hpack/header-list.js';
+import { keyLogWriter } from '../key-log.js';
 import { Tracer, type TraceSink } from '../trace.js';
 
 /** Why a client operation failed: a stable code to act on, and a message a person can read. */
@@ -60,6 +61,8 @@ export interface ClientOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Other node:tls connection options (client certificate, servername, ...); ALPN is ours (h2). */
   tls?: Omit<ConnectionOptions, 'ALPNProtocols' | 'host' | 'port'>;
+  /** TLS key log for Wireshark (NSS format): appended to this file, or handed to this function line by line. */
+  keyLog?: string | ((line: Buffer) => void);
   /** HTTP/2 settings to advertise beyond enablePush. */
   settings?: Partial<Settings>;
   /** Every trace record: frames in and out, state changes, decoded fields. */
@@ -222,6 +225,10 @@ export class Http2Client {
           () => this.#connected(),
         )
       : netConnect({ host, port }, () => this.#connected());
+    if (this.#secure && options.keyLog !== undefined) {
+      const write = keyLogWriter(options.keyLog);
+      this.#socket.on('keylog', (line: Buffer) => write(line));
+    }
     this.#socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     this.#socket.on('error', (e: NodeJS.ErrnoException) => this.#fail(describeSocketError(e, url)));
     this.#closed = new Promise<void>((resolve) =>

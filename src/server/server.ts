@@ -11,6 +11,7 @@ import { getHeapStatistics } from 'node:v8';
 import { EndpointConfig, type EndpointLimits, type EndpointTimeouts } from '../connection/options.js';
 import type { Settings } from '../connection/settings.js';
 import { CLIENT_PREFACE } from '../frames/constants.js';
+import { keyLogWriter } from '../key-log.js';
 import { Tracer, type TraceRecord } from '../trace.js';
 import {
   type ConnectionPhase,
@@ -64,6 +65,12 @@ export interface ServerOptions {
   closeTimeoutMs?: number;
   /** Same as timeouts.writeStallMs (which wins when both are given). */
   writeStallMs?: number;
+  /**
+   * TLS key log, for Wireshark beside the trace: each TLS connection's
+   * secrets in the NSS key log format (SSLKEYLOGFILE), appended to this file
+   * (created 0o600), or handed to this function line by line.
+   */
+  keyLog?: string | ((line: Buffer) => void);
   /** Print every frame (true: to stderr), or hand each trace record to a function. The 'trace' event fires either way. */
   trace?: boolean | ((record: TraceRecord) => void);
 }
@@ -167,6 +174,10 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
         if (watch) this.#connections.drop(watch, 'tls_error');
         socket.destroy();
       });
+      if (options.keyLog !== undefined) {
+        const write = keyLogWriter(options.keyLog);
+        tlsServer.on('keylog', (line: Buffer) => write(line));
+      }
       this.#listener = tlsServer;
     } else {
       this.#listener = createNetServer((socket) => this.handleConnection(socket));

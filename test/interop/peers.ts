@@ -5,7 +5,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import type { Context } from 'mocha';
 
-export const INSTALL_HINT = 'apt-get install -y --no-install-recommends nghttp2-client curl python3-h2 chromium';
+export const INSTALL_HINT = 'apt-get install -y --no-install-recommends nghttp2-client curl python3-h2 chromium tcpdump tshark';
 
 const found = new Map<string, string | undefined>();
 
