@@ -3,8 +3,9 @@
 // accepts pushes, and a frame decoder. Exit status: 0 success, 1 the
 // exchange (or the decoding) failed, 2 a usage error.
 
+import cluster from 'node:cluster';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ClientError, type ClientErrorCode } from './client/client.js';
@@ -66,6 +67,8 @@ options:
                     h2wire did not make there are never overwritten
   --keylog FILE     append TLS secrets to FILE for Wireshark (NSS key log
                     format; default $SSLKEYLOGFILE)
+  --workers N       serve from N processes (node:cluster), one per core for
+                    all of them: --workers $(nproc)
   -h, --help        this help
 
 Ctrl-C or SIGTERM closes gracefully (GOAWAY, streams in flight finish).`,
@@ -209,6 +212,46 @@ async function decodeCommand(args: string[]): Promise<number> {
 
 // ---- demo -------------------------------------------------------------------
 
+function printBanner(url: string, h2c: boolean, workers = 1): void {
+  console.log(`${bold('h2wire demo')}: ${url} (${h2c ? 'cleartext h2c with prior knowledge, and HTTP/1.1' : 'TLS with ALPN h2 and http/1.1; self-signed certificate'}${workers > 1 ? `; ${workers} worker processes` : ''})`);
+  console.log(`see the push:     ${invokedAs()} get ${url}${h2c ? '' : ' --insecure'} --trace`);
+  console.log(`or with nghttp:   nghttp -v ${url}`);
+  console.log('Ctrl-C stops the server.');
+}
+
+/**
+ * --workers N: node:cluster's primary forks N copies of this command; each
+ * serves the same port (the primary hands connections out in turn), and a
+ * connection lives in one worker from its first octet to its last. Ctrl-C
+ * or SIGTERM closes every worker gracefully.
+ */
+async function demoPrimary(workers: number, scheme: string, host: string, port: number): Promise<number> {
+  const listening = new Promise<number>((resolve, reject) => {
+    let up = 0;
+    cluster.on('listening', (_w, address) => {
+      if (++up === workers) resolve(address.port);
+    });
+    cluster.on('exit', (w, code) => {
+      if (up < workers) reject(new Error(`worker ${w.id} exited (${code}) before listening on ${host}:${port}`));
+    });
+  });
+  for (let i = 0; i < workers; i++) cluster.fork();
+  const actual = await listening;
+  printBanner(`${scheme}://${urlHost(host)}:${actual}/`, scheme === 'http', workers);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      console.log(`\n${signal}: closing ${workers} workers gracefully (GOAWAY)...`);
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
+    });
+  });
+  return OK;
+}
+
 /** How this program was started, to print commands a person can paste. */
 function invokedAs(): string {
   const script = process.argv[1] ?? '';
@@ -229,22 +272,28 @@ async function demoCommand(args: string[]): Promise<number> {
     trace: { type: 'boolean', default: false },
     'cert-dir': { type: 'string', default: join(homedir(), '.h2wire') },
     keylog: { type: 'string' },
+    workers: { type: 'string' },
   });
   if (values.help) return help('demo');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: give a port number, 0 to 65535`);
+  const workers = values.workers === undefined ? 1 : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError(`--workers ${values.workers}: give a number of processes, 1 to 256 (this machine has ${availableParallelism()} cores)`);
+  const worker = cluster.isWorker;
   let tls: { key: string; cert: string } | undefined;
   if (!values.h2c) {
-    const files = loadOrCreateCertificate(values['cert-dir']);
+    const files = loadOrCreateCertificate(values['cert-dir']); // the primary makes it, the workers find it
     tls = { key: files.key, cert: files.cert };
-    console.log(
+    if (!worker)
+      console.log(
       files.created
         ? `created a self-signed certificate for localhost, 127.0.0.1 and ::1: ${files.certPath} (key: ${files.keyPath})`
         : `using the certificate in ${files.certPath}`,
     );
   }
+  if (workers > 1 && cluster.isPrimary) return demoPrimary(workers, values.h2c ? 'http' : 'https', values.host, port);
   const keyLog = values.keylog ?? (process.env.SSLKEYLOGFILE || undefined);
-  if (keyLog && tls) console.log(`TLS keys logged to ${keyLog} (NSS key log format: Wireshark decrypts the capture with it)`);
+  if (keyLog && tls && !worker) console.log(`TLS keys logged to ${keyLog} (NSS key log format: Wireshark decrypts the capture with it)`);
   const server = createServer({ tls, keyLog: tls ? keyLog : undefined, trace: values.trace ? (r) => console.log(traceLine(r.line)) : undefined }, seedHandler);
   server.on('handlerError', (e) => console.error('handler error:', e));
   // HTTP/2 connections say it in their trace; the others (handshakes, HTTP/1.1, silent sockets) here.
@@ -272,18 +321,18 @@ async function demoCommand(args: string[]): Promise<number> {
   const actual = server.address().port;
   const scheme = values.h2c ? 'http' : 'https';
   const url = `${scheme}://${urlHost(values.host)}:${actual}/`;
-  console.log(`${bold('h2wire demo')}: ${url} (${values.h2c ? 'cleartext h2c with prior knowledge, and HTTP/1.1' : 'TLS with ALPN h2 and http/1.1; self-signed certificate'})`);
-  console.log(`see the push:     ${invokedAs()} get ${url}${values.h2c ? '' : ' --insecure'} --trace`);
-  console.log(`or with nghttp:   nghttp -v ${url}`);
-  console.log('Ctrl-C stops the server.');
-  await new Promise<void>((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      console.log(`\n${signal}: closing gracefully (GOAWAY)...`);
+      if (!worker) console.log(`\n${signal}: closing gracefully (GOAWAY)...`);
       server.close(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  if (worker) console.log(`worker ${cluster.worker?.id} (pid ${process.pid}) serving ${url}`);
+  else printBanner(url, values.h2c);
+  await stopped;
+  cluster.worker?.disconnect(); // the IPC channel to the primary would keep a worker alive
   return OK;
 }
 

@@ -5,3 +5,4 @@ export { HIGH_WATER_MARK } from './http2-response.js';
 export { createSelfSignedCertificate, loadOrCreateCertificate } from './self-signed-certificate.js';
 export type { ConnectionPhase, ConnectionTimeouts, DropReason, DroppedConnection } from './connection-table.js';
 export { DEFAULT_CONNECTION_TIMEOUTS, defaultMaxConnections } from './connection-table.js';
+export * from './fetch.js';

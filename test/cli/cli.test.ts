@@ -342,6 +342,31 @@ describe('cli: demo', function () {
     }
   });
 
+  it('--workers 2: node:cluster workers on one port, every connection served, SIGTERM closes them all', async () => {
+    let url: string | undefined;
+    const served: number[] = [];
+    const r = await h2wire(['demo', '--h2c', '--port', '0', '--workers', '2'], {
+      onStdout: (text, child) => {
+        const m = /h2wire demo: (\S+) .*2 worker processes/.exec(text);
+        if (!m || url) return;
+        url = m[1];
+        void (async () => {
+          for (let i = 0; i < 4; i++) served.push((await h2wire(['get', url!])).code ?? -1);
+          child.kill('SIGTERM');
+        })();
+      },
+      timeoutMs: 20_000,
+    });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/worker 1 \(pid \d+\) serving http:\/\/localhost:\d+\//);
+    expect(r.stdout).to.match(/worker 2 \(pid \d+\) serving http:\/\/localhost:\d+\//);
+    expect(served).to.deep.equal([0, 0, 0, 0]);
+    expect(r.stdout).to.match(/SIGTERM: closing 2 workers gracefully/);
+    const bad = await h2wire(['demo', '--workers', 'many']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.match(/--workers many: give a number of processes/);
+  });
+
   it('a port in use: a sentence and exit 1, no stack trace', async () => {
     const squatter = net.createServer();
     await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
