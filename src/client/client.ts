@@ -430,6 +430,8 @@ export class Http2Client {
       cancel() {
         if (cancelled) return;
         cancelled = true;
+        const pending = client.#pending.get(promisedStreamId);
+        if (pending) pending.response.reset = 'CANCEL'; // ours: the engine reports no reset it sent itself
         client.#endpoint.resetStream(promisedStreamId, ErrorCode.CANCEL);
         client.#flush();
       },
