@@ -4,19 +4,21 @@
 // exchange (or the decoding) failed, 2 a usage error.
 
 import cluster from 'node:cluster';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ClientError, type ClientErrorCode } from './client/client.js';
 import { h2get, type FetchedResponse } from './client/h2-get.js';
 import { seedHandler } from './demo/seed-handler.js';
-import { CLIENT_PREFACE } from './frames/constants.js';
+import { CLIENT_PREFACE, FRAME_HEADER_LENGTH } from './frames/constants.js';
+import { payloadLength } from './frames/encode.js';
 import { FrameDecoder } from './frames/decode.js';
 import { formatFrame } from './frames/format.js';
 import type { Frame } from './frames/frame.js';
 import { HpackDecoder } from './hpack/decoder.js';
 import { HpackDecodeError } from './hpack/errors.js';
+import { makeDirectories } from './make-directory.js';
 import { isH2ProtocolError } from './protocol-errors.js';
 import { CertificateDirectoryError, loadOrCreateCertificate } from './server/self-signed-certificate.js';
 import { createServer } from './server/server.js';
@@ -25,6 +27,8 @@ import { createServer } from './server/server.js';
 const OK = 0;
 const FAILED = 1;
 const USAGE = 2;
+/** The longest timer Node keeps (2^31-1 ms), in seconds. */
+const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
 
 // ---- output: colour on a terminal, plain when piped or NO_COLOR is set ------
 
@@ -123,7 +127,7 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: strin
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals, strict: true });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    const option = /'(-[^' ]*)/.exec((e as Error).message)?.[1];
+    const option = /'(-[^' ,]*)/.exec((e as Error).message)?.[1];
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option ?? ''} (h2wire ${command} --help lists the options)`);
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`option ${option ?? ''} needs a value (h2wire ${command} --help)`);
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument (h2wire ${command} --help)`);
@@ -158,6 +162,8 @@ async function decodeCommand(args: string[]): Promise<number> {
     console.log(dim('client connection preface "PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" (RFC 9113 §3.4)'));
     bytes = bytes.subarray(CLIENT_PREFACE.length);
   }
+  const input = bytes;
+  let consumed = 0; // octets of the frames decoded so far
   const decoder = new FrameDecoder({ maxFrameSize: 16777215 });
   const hpack = new HpackDecoder({ maxHeaderListSize: Number.MAX_SAFE_INTEGER, maxFieldCount: Number.MAX_SAFE_INTEGER });
   let block: { streamId: number; parts: Uint8Array[] } | undefined;
@@ -175,6 +181,7 @@ async function decodeCommand(args: string[]): Promise<number> {
       continue;
     }
     if (!frame) break;
+    consumed += FRAME_HEADER_LENGTH + payloadLength(frame);
     console.log(formatFrame(frame));
     // §4.3, §6.10: a field block is HEADERS or PUSH_PROMISE and its CONTINUATIONs, decoded whole, in order.
     if (frame.type === 'HEADERS' || frame.type === 'PUSH_PROMISE' || frame.type === 'CONTINUATION') {
@@ -200,7 +207,9 @@ async function decodeCommand(args: string[]): Promise<number> {
     }
   }
   if (decoder.bufferedBytes > 0) {
-    console.log(red(`incomplete: ${decoder.bufferedBytes} octets left, part of a frame`));
+    const left = input.length - consumed;
+    const whole = left >= FRAME_HEADER_LENGTH ? FRAME_HEADER_LENGTH + ((input[consumed]! << 16) | (input[consumed + 1]! << 8) | input[consumed + 2]!) : undefined;
+    console.log(red(whole === undefined ? `incomplete: the input ends with ${left} octets, less than a frame header (9)` : `incomplete: the last frame has ${left} of its ${whole} octets`));
     return FAILED;
   }
   if (block) {
@@ -225,28 +234,48 @@ function printBanner(url: string, h2c: boolean, workers = 1): void {
  * connection lives in one worker from its first octet to its last. Ctrl-C
  * or SIGTERM closes every worker gracefully.
  */
-async function demoPrimary(workers: number, scheme: string, host: string, port: number): Promise<number> {
-  const listening = new Promise<number>((resolve, reject) => {
-    let up = 0;
+async function demoPrimary(workers: number, scheme: string, host: string): Promise<number> {
+  let stopping = false;
+  const live = () => Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
+  const stopAll = () => {
+    stopping = true;
+    for (const w of live()) w!.process.kill('SIGTERM');
+  };
+  let up = 0;
+  const listening = new Promise<number | undefined>((resolve) => {
     cluster.on('listening', (_w, address) => {
       if (++up === workers) resolve(address.port);
     });
-    cluster.on('exit', (w, code) => {
-      if (up < workers) reject(new Error(`worker ${w.id} exited (${code}) before listening on ${host}:${port}`));
+    // A worker that ends before all listen (a busy port, a bad --host): it said why; stop the others.
+    cluster.on('exit', () => {
+      if (up < workers && !stopping) {
+        stopAll();
+        resolve(undefined);
+      }
     });
   });
   for (let i = 0; i < workers; i++) cluster.fork();
   const actual = await listening;
+  if (actual === undefined) {
+    await new Promise<void>((resolve) => (live().length === 0 ? resolve() : cluster.on('exit', () => live().length === 0 && resolve())));
+    return FAILED;
+  }
   printBanner(`${scheme}://${urlHost(host)}:${actual}/`, scheme === 'http', workers);
+  // A worker that dies while serving is said and replaced.
+  cluster.on('exit', (w, code, signal) => {
+    if (stopping) return;
+    console.error(errorRed(`worker ${w.id} (pid ${w.process.pid}) ended (${signal ?? `exit ${code}`}): starting another`));
+    cluster.fork();
+  });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      console.log(`\n${signal}: closing ${workers} workers gracefully (GOAWAY)...`);
-      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      console.log(`\n${signal}: closing ${live().length} workers gracefully (GOAWAY)...`);
+      stopAll();
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
     cluster.on('exit', () => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
+      if (stopping && live().length === 0) resolve();
     });
   });
   return OK;
@@ -291,10 +320,12 @@ async function demoCommand(args: string[]): Promise<number> {
         : `using the certificate in ${files.certPath}`,
     );
   }
-  if (workers > 1 && cluster.isPrimary) return demoPrimary(workers, values.h2c ? 'http' : 'https', values.host, port);
+  if (workers > 1 && cluster.isPrimary) return demoPrimary(workers, values.h2c ? 'http' : 'https', values.host);
   const keyLog = values.keylog ?? (process.env.SSLKEYLOGFILE || undefined);
+  // Each worker numbers its own connections: its id tells their traces apart.
+  const who = worker ? `[worker ${cluster.worker?.id}] ` : '';
+  const server = createServer({ tls, keyLog: tls ? keyLog : undefined, trace: values.trace ? (r) => console.log(traceLine(`${who}${r.line}`)) : undefined }, seedHandler);
   if (keyLog && tls && !worker) console.log(`TLS keys logged to ${keyLog} (NSS key log format: Wireshark decrypts the capture with it)`);
-  const server = createServer({ tls, keyLog: tls ? keyLog : undefined, trace: values.trace ? (r) => console.log(traceLine(r.line)) : undefined }, seedHandler);
   server.on('handlerError', (e) => console.error('handler error:', e));
   // HTTP/2 connections say it in their trace; the others (handshakes, HTTP/1.1, silent sockets) here.
   if (values.trace)
@@ -332,7 +363,6 @@ async function demoCommand(args: string[]): Promise<number> {
   if (worker) console.log(`worker ${cluster.worker?.id} (pid ${process.pid}) serving ${url}`);
   else printBanner(url, values.h2c);
   await stopped;
-  cluster.worker?.disconnect(); // the IPC channel to the primary would keep a worker alive
   return OK;
 }
 
@@ -346,11 +376,22 @@ function describeResponse(r: FetchedResponse): string {
   return `${r.pushed ? `pushed on stream ${r.streamId}` : `stream ${r.streamId}`}: ${r.path} -> ${outcome}`;
 }
 
-/** A file name for a pushed path, inside the output directory whatever the path says. */
-function pushedFileName(path: string): string {
-  const plain = path.split('?')[0]!.replace(/^\/+/, '');
-  const safe = plain.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
-  return safe || 'index';
+/**
+ * A file name for a pushed path, inside the output directory whatever the
+ * path says: segments joined with "__", the query after "_", anything but
+ * [A-Za-z0-9._-] as "_"; a name already used gets "~2", "~3", ...
+ */
+function pushedFileName(path: string, used: Set<string>): string {
+  const clean = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const [pathname = '', query] = path.split(/\?(.*)/s);
+  const segments = pathname.split('/').filter((x) => x !== '' && x !== '.' && x !== '..');
+  let name = segments.map(clean).join('__') || 'index';
+  if (query) name += `_${clean(query)}`;
+  if (name.startsWith('.')) name = `_${name}`;
+  let unique = name;
+  for (let i = 2; used.has(unique); i++) unique = `${name}~${i}`;
+  used.add(unique);
+  return unique;
 }
 
 /** What to tell a person for each kind of client failure, beyond its message. */
@@ -389,7 +430,7 @@ async function getCommand(args: string[]): Promise<number> {
     headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
   }
   const timeout = values.timeout === undefined ? 10 : Number(values.timeout);
-  if (!(timeout > 0)) throw new UsageError(`--timeout ${values.timeout}: give a number of seconds above 0`);
+  if (!(timeout > 0) || timeout > MAX_TIMEOUT_S) throw new UsageError(`--timeout ${values.timeout}: give a number of seconds above 0, at most ${MAX_TIMEOUT_S}`);
   const readFile = (what: string, path: string) => {
     try {
       return readFileSync(path);
@@ -399,6 +440,21 @@ async function getCommand(args: string[]): Promise<number> {
   };
   const body = values.data === undefined ? undefined : values.data.startsWith('@') ? readFile('--data', values.data.slice(1)) : values.data;
   const ca = values.cacert === undefined ? undefined : readFile('--cacert', values.cacert);
+  // Where the bodies go is checked before the exchange, not after it.
+  if (values.output !== undefined && values.output !== '-') {
+    try {
+      writeFileSync(values.output, '');
+    } catch (e) {
+      throw new UsageError(`-o ${values.output}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  if (values['output-dir'] !== undefined) {
+    try {
+      makeDirectories(values['output-dir'], 'pushed bodies');
+    } catch (e) {
+      throw new UsageError(`--output-dir: ${(e as Error).message}`);
+    }
+  }
   // With the body on stdout, the summary goes to stderr so the two never mix.
   const say = values.output === '-' ? (line: string) => console.error(line) : (line: string) => console.log(line);
 
@@ -432,9 +488,9 @@ async function getCommand(args: string[]): Promise<number> {
   else if (values.output !== undefined) writeFileSync(values.output, result.response.body);
   if (values['output-dir'] !== undefined) {
     const dir = values['output-dir'];
-    mkdirSync(dir, { recursive: true });
+    const used = new Set<string>();
     for (const p of result.pushes) {
-      const file = join(dir, pushedFileName(p.path));
+      const file = join(dir, pushedFileName(p.path, used));
       writeFileSync(file, p.body);
       say(dim(`pushed ${p.path} -> ${file}`));
     }
@@ -495,3 +551,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+// A cluster worker's channel to its primary would keep it alive: done is done.
+if (cluster.isWorker) cluster.worker?.disconnect();

@@ -141,6 +141,8 @@ interface Pending {
 const LINGER_MS = 2000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const CONNECTION_CLOSED = 'connection closed';
+/** Node's longest timer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Parse and check a URL for HTTP/2: http: (h2c) or https:, with a message that shows the URL. */
 export function parseTarget(url: string | URL): URL {
@@ -165,7 +167,12 @@ export function connect(url: string | URL, options: ClientOptions = {}): Promise
   } catch (e) {
     return Promise.reject(e);
   }
-  const client = new Http2Client(target, options);
+  let client: Http2Client;
+  try {
+    client = new Http2Client(target, options);
+  } catch (e) {
+    return Promise.reject(e); // an unusable key log file
+  }
   return client.ready.then(() => client);
 }
 
@@ -203,9 +210,10 @@ export class Http2Client {
       this.#settleReady = (error) => (error ? reject(error) : resolve());
     });
     this.ready.catch(() => {}); // observed by connect(); a bare constructor's user may not look
+    const writeKeyLog = this.#secure && options.keyLog !== undefined ? keyLogWriter(options.keyLog) : undefined; // throws now for a path it cannot write
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const port = Number(url.port || (this.#secure ? 443 : 80));
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = Math.min(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMER_MS);
     const connectTimer = setTimeout(() => this.#fail(new ClientError('timeout', `no HTTP/2 connection to ${url.host} within ${timeoutMs} ms`)), timeoutMs);
     this.ready.then(
       () => clearTimeout(connectTimer),
@@ -225,10 +233,7 @@ export class Http2Client {
           () => this.#connected(),
         )
       : netConnect({ host, port }, () => this.#connected());
-    if (this.#secure && options.keyLog !== undefined) {
-      const write = keyLogWriter(options.keyLog);
-      this.#socket.on('keylog', (line: Buffer) => write(line));
-    }
+    if (writeKeyLog) this.#socket.on('keylog', (line: Buffer) => writeKeyLog(line));
     this.#socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     this.#socket.on('error', (e: NodeJS.ErrnoException) => this.#fail(describeSocketError(e, url)));
     this.#closed = new Promise<void>((resolve) =>
@@ -278,7 +283,7 @@ export class Http2Client {
             return reject(e);
           }
           const pending: Pending = { response: emptyResponse(id), resolve, reject, onPush: options.onPush };
-          const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+          const timeoutMs = Math.min(this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_TIMER_MS);
           pending.timer = setTimeout(() => {
             this.#pending.delete(id);
             this.#endpoint.resetStream(id, ErrorCode.CANCEL);
@@ -319,9 +324,11 @@ export class Http2Client {
   #receive(chunk: Buffer): void {
     if (this.#firstOctets) {
       this.#firstOctets = false;
-      // §3.4: the server's first octets are a SETTINGS frame. "HTTP/1." is an HTTP/1.x status line instead.
-      if (chunk.subarray(0, 7).toString('latin1') === 'HTTP/1.') {
-        const line = chunk.toString('latin1').split('\r\n')[0]!.slice(0, 80);
+      // §3.4: the server's first octets are a SETTINGS frame (type 4 at octet 3). Printable text
+      // instead is HTTP/1.x: a status line, or an HTML page from a server that skips the status line.
+      const text = chunk.subarray(0, 16).toString('latin1');
+      if (chunk[3] !== 0x04 && /^[\t\r\n\x20-\x7e]{4,}$/.test(text)) {
+        const line = chunk.toString('latin1').split(/\r?\n/)[0]!.slice(0, 80);
         return this.#fail(
           new ClientError(
             'http1_server',
@@ -428,10 +435,10 @@ export class Http2Client {
         return cancelled;
       },
       cancel() {
-        if (cancelled) return;
-        cancelled = true;
         const pending = client.#pending.get(promisedStreamId);
-        if (pending) pending.response.reset = 'CANCEL'; // ours: the engine reports no reset it sent itself
+        if (cancelled || !pending) return; // a push already complete (or ended) has nothing to cancel
+        cancelled = true;
+        pending.response.reset = 'CANCEL'; // ours: the engine reports no reset it sent itself
         client.#endpoint.resetStream(promisedStreamId, ErrorCode.CANCEL);
         client.#flush();
       },
@@ -468,6 +475,7 @@ export class Http2Client {
     if (this.#socket.destroyed) return;
     // Whatever the engine queued goes out first: on a connection error, its GOAWAY (§5.4.1).
     for (const part of this.#endpoint.takeOutput()) this.#socket.write(part);
+    if (error.code === 'timeout') return void this.#socket.destroy(); // a silent server would not close its side either
     this.#socket.end();
     const linger = setTimeout(() => this.#socket.destroy(), LINGER_MS).unref();
     this.#socket.once('close', () => clearTimeout(linger));
@@ -511,7 +519,7 @@ function describeSocketError(e: NodeJS.ErrnoException, url: URL): ClientError {
     ECONNREFUSED: 'refused the connection: nothing listens on that port',
     ENOTFOUND: 'is not a known host name',
     EAI_AGAIN: 'could not be resolved (DNS)',
-    ECONNRESET: 'reset the connection',
+    ECONNRESET: url.protocol === 'http:' ? 'reset the connection (if this port speaks TLS, use https://)' : 'reset the connection',
     ETIMEDOUT: 'did not answer',
     EHOSTUNREACH: 'is unreachable',
     ENETUNREACH: 'is unreachable (network)',

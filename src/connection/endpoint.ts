@@ -157,11 +157,17 @@ export class Http2Endpoint {
     if (core.closedBy) return this.takeEvents();
     if (now !== undefined) core.now = now;
     this.#receiver.receive(bytes);
+    this.#keepWithinBudget();
+    return this.takeEvents();
+  }
+
+  /** Past limits.maxHeldBytes (after input, or the frames a deadline made us owe): GOAWAY ENHANCE_YOUR_CALM. */
+  #keepWithinBudget(): void {
+    const core = this.#core;
     const held = this.heldBytes();
     const budget = core.config.limits.maxHeldBytes;
     if (held > budget && !core.closedBy)
       core.closeWith(new ConnectionError('ENHANCE_YOUR_CALM', 'held_over_budget', `holding ${held} octets for this connection, over its budget of ${budget} (limits.maxHeldBytes)`));
-    return this.takeEvents();
   }
 
   /** Events raised outside receive() (e.g. 'writable' while producing output). The array is read-only (an empty one is shared). */
@@ -393,6 +399,7 @@ export class Http2Endpoint {
         break;
       case 'receive_stall':
         core.resetStalledBodies();
+        this.#keepWithinBudget(); // the resets are frames we owe
         break;
       case 'shutdown_ping':
         core.finalGoaway(); // §6.8: the PING was to learn which streams may still arrive; no answer, no more waiting

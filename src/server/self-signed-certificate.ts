@@ -11,9 +11,10 @@ import {
   sign,
   X509Certificate,
 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { makeDirectories } from '../make-directory.js';
 
 // ---------------------------------------------------------------------------
 // DER encoder (X.690 §8 basic rules, §10-11 DER restrictions). Every function
@@ -437,7 +438,7 @@ export function loadOrCreateCertificate(dir: string): CertificateFiles {
       throw new CertificateDirectoryError(
         `${dir} holds ${[hasKey && 'key.pem', hasCert && 'cert.pem'].filter(Boolean).join(' and ')} that h2wire did not make and cannot use ` +
           `(${key === undefined || cert === undefined ? 'one of the pair is missing' : 'not a matching key and certificate valid for another day'}); ` +
-          'h2wire will not overwrite them: remove them, or choose another directory (--cert-dir)',
+          `h2wire will not overwrite ${hasKey && hasCert ? 'them: remove them' : 'it: remove it'}, or choose another directory (--cert-dir)`,
       );
   }
   const fresh = createSelfSignedCertificate();
@@ -483,23 +484,12 @@ function madeByUs(dir: string, key: string | undefined, cert: string | undefined
   return (key === undefined || marker.includes(`key.pem sha256 ${sha256(key)}`)) && (cert === undefined || marker.includes(`cert.pem sha256 ${sha256(cert)}`));
 }
 
-/** mkdir -p, one level at a time (Node's recursive mkdir spins for ever under /proc), with an error a person can act on. */
+/** The directory made if needed, or a CertificateDirectoryError that says why it cannot be. */
 function makeDirectory(dir: string): void {
-  const missing: string[] = [];
-  let at = resolve(dir);
-  while (!existsSync(at)) {
-    missing.unshift(at);
-    const parent = dirname(at);
-    if (parent === at) break;
-    at = parent;
-  }
-  if (existsSync(at) && !statSync(at).isDirectory()) throw new CertificateDirectoryError(`cannot use ${dir} for the certificate: ${at} is not a directory`);
-  for (const path of missing) {
-    try {
-      mkdirSync(path, { mode: 0o700 });
-    } catch (e) {
-      throw new CertificateDirectoryError(`cannot create ${path} for the certificate: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+  try {
+    makeDirectories(dir, 'the certificate');
+  } catch (e) {
+    throw new CertificateDirectoryError((e as Error).message);
   }
 }
 

@@ -201,6 +201,7 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
    * as 'error', like net.Server's; without an 'error' listener they throw.
    */
   listen(port?: number, host?: string, callback?: () => void): this;
+  listen(port: number, callback?: () => void): this;
   listen(path: string, callback?: () => void): this;
   listen(options: ListenOptions, callback?: () => void): this;
   listen(target: number | string | ListenOptions = 0, hostOrCallback?: string | (() => void), callback?: () => void): this {

@@ -4,7 +4,7 @@
 
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -63,6 +63,11 @@ before(async () => {
       res.setHeader('content-type', 'text/plain');
       res.end(`${req.method} ${req.header('x-test') ?? '-'} ${body}`);
       return;
+    }
+    if (req.path === '/collide') {
+      for (const p of ['/a/b.css', '/a_b.css', '/x.css?v=1', '/x.css?v=2']) await res.push(p);
+      res.statusCode = 404;
+      return res.end();
     }
     if (req.path === '/missing') {
       res.statusCode = 404;
@@ -247,6 +252,54 @@ describe('cli: get', function () {
   });
 });
 
+describe('cli: what a newcomer tripped on', function () {
+  this.timeout(20_000);
+
+  it('an unwritable --keylog (or SSLKEYLOGFILE) is a sentence and exit 1, before anything is served', async () => {
+    const get = await h2wire(['get', `${tlsUrl}/`, '-k', '--keylog', '/nonexistent/dir/keys.log']);
+    expect([get.code, get.stderr]).to.deep.equal([1, 'h2wire get: cannot write the TLS key log /nonexistent/dir/keys.log: ENOENT\n']);
+    const env = await h2wire(['get', `${tlsUrl}/`, '-k'], { env: { SSLKEYLOGFILE: '/nonexistent/k.log' } });
+    expect(env.code).to.equal(1);
+    expect(env.stderr).to.match(/cannot write the TLS key log \/nonexistent\/k.log/);
+    const demo = await h2wire(['demo', '--port', '0', '--cert-dir', join(work, 'certs-k'), '--keylog', '/nonexistent/dir/keys.log']);
+    expect(demo.code).to.equal(1);
+    expect(demo.stderr).to.equal('h2wire demo: cannot write the TLS key log /nonexistent/dir/keys.log: ENOENT\n');
+  });
+
+  it('--workers on a busy port: one sentence, every process gone, exit 1', async () => {
+    const squatter = net.createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
+    try {
+      const port = (squatter.address() as net.AddressInfo).port;
+      const r = await h2wire(['demo', '--h2c', '--port', String(port), '--workers', '2']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(new RegExp(`port ${port} is in use`));
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('--output-dir that cannot be made fails before the exchange; pushed names never collide', async () => {
+    if (process.platform === 'linux') {
+      const proc = await h2wire(['get', `${h2cUrl}/`, '--output-dir', '/proc/nope']);
+      expect(proc.code).to.equal(2);
+      expect(proc.stderr).to.match(/--output-dir: cannot create \/proc\/nope for pushed bodies/);
+    }
+    const badOut = await h2wire(['get', `${h2cUrl}/`, '-o', '/nonexistent/page.html']);
+    expect([badOut.code, badOut.stderr]).to.deep.equal([2, 'h2wire get: -o /nonexistent/page.html: cannot write it (ENOENT)\n']);
+    const dir = join(work, 'collide');
+    const r = await h2wire(['get', `${h2cUrl}/collide`, '--output-dir', dir]);
+    expect(r.code, r.stderr).to.equal(1); // the page itself is a 404; its pushes arrive all the same
+    expect(readdirSync(dir).sort()).to.deep.equal(['a__b.css', 'a_b.css', 'x.css_v_1', 'x.css_v_2']);
+  });
+
+  it('--timeout beyond what a timer can hold is a usage error', async () => {
+    const r = await h2wire(['get', `${h2cUrl}/`, '--timeout', '1e9']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/--timeout 1e9: give a number of seconds above 0, at most 2147483/);
+  });
+});
+
 describe('cli: decode', function () {
   this.timeout(20_000);
   const build = () => new FrameBuilders({ encoder: new HpackEncoder() });
@@ -272,7 +325,7 @@ describe('cli: decode', function () {
     expect([notHex.code, notHex.stderr]).to.deep.equal([2, "h2wire decode: not hex: 'z' at digit 3\n"]);
     const partial = await h2wire(['decode', '0000040400']);
     expect(partial.code).to.equal(1);
-    expect(partial.stdout).to.match(/incomplete: 5 octets left/);
+    expect(partial.stdout).to.match(/incomplete: the input ends with 5 octets, less than a frame header/);
     const openBlock = await h2wire(['decode', frameBytes(build().headers(1).request('GET', '/').endHeaders(false)).toString('hex')]);
     expect(openBlock.code).to.equal(1);
     expect(openBlock.stdout).to.match(/has no END_HEADERS/);

@@ -67,6 +67,8 @@ describe('client: connect() and Http2Client', function () {
       expect(kept!.body.toString()).to.equal(STYLE_CSS);
       expect(cancelled!.reset).to.equal('CANCEL');
       expect(trace.some((t) => /client → server {2}RST_STREAM stream=4 .*CANCEL/.test(t.line))).to.equal(true);
+      r.pushes[0]!.cancel(); // complete already: nothing to cancel
+      expect(r.pushes[0]!.cancelled).to.equal(false);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(outcomes.map((o) => o.status).sort()).to.deep.equal(['cancelled', 'delivered']);
     } finally {
@@ -94,14 +96,18 @@ describe('client: connect() and Http2Client', function () {
     await new Promise<void>((r) => free.close(() => r()));
     expect(await code(connect(`http://127.0.0.1:${port}/`))).to.equal('connect_failed');
     const http1 = net.createServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    const html = net.createServer((s) => s.end('<!DOCTYPE HTML>\n<html>error 505</html>')); // no status line: Python's http.server to an HTTP/2 preface
     await new Promise<void>((r) => http1.listen(0, '127.0.0.1', r));
     const silent = net.createServer(() => {});
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
       expect(await code(connect(`http://127.0.0.1:${(http1.address() as net.AddressInfo).port}/`))).to.equal('http1_server');
+      await new Promise<void>((r) => html.listen(0, '127.0.0.1', r));
+      expect(await code(connect(`http://127.0.0.1:${(html.address() as net.AddressInfo).port}/`))).to.equal('http1_server');
       expect(await code(connect(`http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`, { timeoutMs: 300 }))).to.equal('timeout');
     } finally {
       http1.close();
+      html.close();
       silent.close();
     }
   });

@@ -1,8 +1,9 @@
 // The package as its users get it: `npm pack` of an unbuilt clone builds
 // and ships the code (prepare), the licence, and the sources its source maps
 // point at; installed into a fresh project, it type-checks under strict
-// TypeScript with skipLibCheck off (no declaration may need types that are
-// not shipped, such as hpack.js's), and runs.
+// TypeScript with skipLibCheck off and no "types" setting (no declaration
+// may need types that are not shipped, such as hpack.js's, and Node's come
+// with our reference to them), and runs.
 
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
@@ -38,6 +39,11 @@ server.on('error', (e) => { console.error(e); process.exit(1); });
 const engine = new Http2Endpoint({ role: 'client' });
 const octets: number = engine.takeOutput().reduce((n, b) => n + b.length, 0);
 const goaway: Uint8Array = frames.goaway(0).protocolError().encode();
+export function listensLikeNetServer(): void {
+  server.listen(0, () => {}); // (types only: net.Server's forms)
+  server.listen('/tmp/h2wire.sock');
+  server.listen({ port: 0 });
+}
 server.listen(0, '127.0.0.1', () => {
   console.log(JSON.stringify({ port: server.address().port > 0, octets, goaway: goaway.length }));
   server.close();
@@ -95,7 +101,7 @@ describe('package: npm pack of a clean clone, installed into a fresh project', f
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, skipLibCheck: false, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'], outDir: 'out' },
+        compilerOptions: { strict: true, skipLibCheck: false, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', outDir: 'out' },
         files: ['main.ts'],
       }),
     );

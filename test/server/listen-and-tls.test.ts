@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { h2get } from '../../src/client/h2-get.js';
 import { createSelfSignedCertificate } from '../../src/server/self-signed-certificate.js';
+import { KeyLogError } from '../../src/key-log.js';
 import { createServer, type H2Server } from '../../src/server/server.js';
 
 const stop = (server: H2Server) => new Promise<void>((resolve) => server.close(resolve));
@@ -125,5 +126,12 @@ describe("server: TLS takes node:tls's options", () => {
     } finally {
       await stop(server);
     }
+  });
+
+  it('keyLog: a path it cannot write throws at createServer, not at the first handshake', () => {
+    expect(() => createServer({ tls: { key: cert.key, cert: cert.cert }, keyLog: '/nonexistent/dir/keys.log' }, (_req, res) => res.end())).to.throw(
+      KeyLogError,
+      /cannot write the TLS key log \/nonexistent\/dir\/keys.log: ENOENT/,
+    );
   });
 });
