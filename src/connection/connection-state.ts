@@ -31,10 +31,13 @@ export type ConnectionState =
   | { readonly name: 'awaiting_preface' }
   | { readonly name: 'open' }
   | { readonly name: 'going_away'; readonly sent: GoawaySent | undefined; readonly received: GoawayReceived | undefined }
-  | { readonly name: 'closed'; readonly error: ConnectionError };
+  /** Ended: by a connection error (`error`), or gracefully, once both sides were done after a GOAWAY (no `error`). */
+  | { readonly name: 'closed'; readonly error: ConnectionError | undefined };
 
 export const AWAITING_PREFACE: ConnectionState = Object.freeze({ name: 'awaiting_preface' });
 export const OPEN: ConnectionState = Object.freeze({ name: 'open' });
+/** §6.8: a GOAWAY was sent (final) or received, and no stream is left: nothing more will happen. */
+export const CLOSED_GRACEFULLY: ConnectionState = Object.freeze({ name: 'closed', error: undefined });
 
 /** GOAWAY sent, and received, as they stand (undefined while neither). */
 export const goawaySent = (s: ConnectionState): GoawaySent | undefined => (s.name === 'going_away' ? s.sent : undefined);
@@ -65,6 +68,6 @@ export function describeConnectionState(s: ConnectionState): string {
       return `going away (${parts.join('; ')})`;
     }
     case 'closed':
-      return `closed (${s.error.label}: ${s.error.codeName})`;
+      return s.error ? `closed (${s.error.label}: ${s.error.codeName})` : 'closed (gracefully: GOAWAY, and no stream left)';
   }
 }

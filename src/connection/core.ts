@@ -17,7 +17,7 @@ import { HpackEncoder } from '../hpack/encoder.js';
 import type { HeaderList } from '../hpack/header-list.js';
 import { ConnectionError, StreamError } from '../protocol-errors.js';
 import { AbuseGuard } from './abuse-limits.js';
-import { afterGoawaySent, AWAITING_PREFACE, type ConnectionState, goawaySent } from './connection-state.js';
+import { afterGoawaySent, AWAITING_PREFACE, CLOSED_GRACEFULLY, type ConnectionState, goawaySent } from './connection-state.js';
 import { Deadlines } from './deadlines.js';
 import type { EndpointEvent } from './events.js';
 import { ReceiveWindow, SendWindow } from './flow-control.js';
@@ -96,6 +96,20 @@ export class ConnectionCore {
   /** The connection error that ended the connection, if any. */
   get closedBy(): ConnectionError | undefined {
     return this.state.name === 'closed' ? this.state.error : undefined;
+  }
+
+  /** Closed, by an error or gracefully: nothing more is read, sent or timed. */
+  get isClosed(): boolean {
+    return this.state.name === 'closed';
+  }
+
+  /** §6.8: after our final GOAWAY, or the peer's, the connection ends gracefully once no stream is left. */
+  closeIfDone(): void {
+    const s = this.state;
+    if (s.name !== 'going_away' || (s.sent?.stage !== 'final' && !s.received)) return;
+    if (this.streams.inUse > 0 || this.streams.reservedCount() > 0) return;
+    this.deadlines.stop('shutdown_ping');
+    this.setState(CLOSED_GRACEFULLY);
   }
 
   setState(next: ConnectionState): void {
@@ -304,7 +318,7 @@ export class ConnectionCore {
   }
 
   closeWith(error: ConnectionError, report = true): void {
-    if (this.closedBy) return;
+    if (this.isClosed) return;
     const debug = new TextEncoder().encode(`${error.label}: ${error.message}`.slice(0, 256));
     this.out.push({ type: 'GOAWAY', streamId: 0, lastStreamId: this.streams.lastPeerStreamId, errorCode: error.code, debugData: debug });
     this.setState({ name: 'closed', error });

@@ -154,10 +154,11 @@ export class Http2Endpoint {
    */
   receive(bytes: Uint8Array, now?: number): readonly EndpointEvent[] {
     const core = this.#core;
-    if (core.closedBy) return this.takeEvents();
+    if (core.isClosed) return this.takeEvents();
     if (now !== undefined) core.now = now;
     this.#receiver.receive(bytes);
     this.#keepWithinBudget();
+    core.closeIfDone();
     return this.takeEvents();
   }
 
@@ -236,7 +237,7 @@ export class Http2Endpoint {
     const core = this.#core;
     const { streams, settings } = core;
     if (this.role !== 'client') throw new EndpointUsageError('only a client sends requests');
-    if (core.closedBy) throw new EndpointUsageError('the connection is closed');
+    if (core.isClosed) throw new EndpointUsageError(`the connection is closed${core.closedBy ? '' : ' (gracefully, after GOAWAY)'}`);
     if (core.state.name === 'going_away') throw new EndpointUsageError('no new streams after GOAWAY (RFC 9113 §6.8)');
     if (streams.activeLocal >= settings.peer.maxConcurrentStreams)
       throw new EndpointUsageError(`the server allows ${settings.peer.maxConcurrentStreams} concurrent streams (RFC 9113 §5.1.2)`);
@@ -322,14 +323,14 @@ export class Http2Endpoint {
   }
 
   ping(data: Uint8Array = new Uint8Array(8)): void {
-    if (this.closedBy) throw new EndpointUsageError('the connection is closed');
+    if (this.#core.isClosed) throw new EndpointUsageError('the connection is closed');
     if (data.length !== 8) throw new EndpointUsageError('PING data must be 8 octets (RFC 9113 §6.7)');
     this.#core.out.push({ type: 'PING', streamId: 0, ack: false, data });
   }
 
   /** Change our settings: sent now, in force when the peer acknowledges (§6.5.3). */
   updateSettings(settings: Partial<Settings>): void {
-    if (this.closedBy) throw new EndpointUsageError('the connection is closed');
+    if (this.#core.isClosed) throw new EndpointUsageError('the connection is closed');
     if (this.role === 'server' && settings.enablePush) throw new EndpointUsageError('a server cannot enable push for itself (RFC 9113 §6.5.2)');
     this.#core.sendSettings({ ...this.#core.settings.wanted, ...settings });
   }
@@ -358,7 +359,7 @@ export class Http2Endpoint {
     const core = this.#core;
     const stream = core.streams.get(streamId);
     if (stream?.send.ended) throw new EndpointUsageError(`cannot ${what} on stream ${streamId}: its ${this.role === 'server' ? 'response' : 'request'} already ended`);
-    if (core.closedBy) return undefined;
+    if (core.isClosed) return undefined;
     if (!stream) {
       if (core.streams.stateOf(streamId) === 'idle') throw new EndpointUsageError(`cannot ${what}: there is no stream ${streamId}`);
       return undefined; // closed and forgotten
@@ -377,7 +378,7 @@ export class Http2Endpoint {
   tick(now: number): readonly EndpointEvent[] {
     const core = this.#core;
     core.now = now;
-    if (core.closedBy) return this.takeEvents();
+    if (core.isClosed) return this.takeEvents();
     if (core.streams.ready?.size) this.#scheduleData(); // windows opened since the last takeOutput() count as progress
     const d = core.deadlines;
     switch (d.passed(now)) {
@@ -410,12 +411,13 @@ export class Http2Endpoint {
       case undefined:
         break;
     }
+    core.closeIfDone();
     return this.takeEvents();
   }
 
   /** When tick() next needs to run, or undefined if no deadline is pending. */
   get nextDeadline(): number | undefined {
-    return this.closedBy ? undefined : this.#core.deadlines.next;
+    return this.#core.isClosed ? undefined : this.#core.deadlines.next;
   }
 
   // ---- producing bytes -------------------------------------------------
@@ -425,8 +427,12 @@ export class Http2Endpoint {
    * (header blocks and control frames first, then DATA as windows allow).
    */
   takeOutput(): Uint8Array[] {
-    if (!this.closedBy) this.#scheduleData();
-    return this.#core.out.take();
+    const core = this.#core;
+    if (!core.isClosed) {
+      this.#scheduleData();
+      core.closeIfDone(); // the last stream may have ended with what the application just sent
+    }
+    return core.out.take();
   }
 
   /** takeOutput() as one buffer (empty when there is nothing to send). */

@@ -121,7 +121,7 @@ describe('error labels, raised', () => {
     expect(Buffer.from((goaway as { debugData: Uint8Array }).debugData).toString()).to.equal('closed_by_application: maintenance');
     expect(peer.server.closedBy).to.include({ label: 'closed_by_application', initiator: 'application', codeName: 'NO_ERROR' });
     const state = peer.server.state;
-    expect(state.name === 'closed' && state.error.label).to.equal('closed_by_application');
+    expect(state.name === 'closed' && state.error?.label).to.equal('closed_by_application');
   });
 
   it('settings_initial_window_size: a SETTINGS value §6.5.2 forbids, with its own label (§6.5.2)', () => {

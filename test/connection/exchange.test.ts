@@ -219,6 +219,10 @@ describe('engine pair: shutdown (RFC 9113 §6.8)', () => {
     p.server.respond(1, fields({ ':status': '200' }), { endStream: true });
     p.pump();
     expect(p.server.finished).to.equal(true);
+    // §6.8: both ends reach the named closed state, without an error.
+    expect(p.server.state).to.deep.equal({ name: 'closed', error: undefined });
+    expect(p.client.state).to.deep.equal({ name: 'closed', error: undefined });
+    expect(p.server.closedBy).to.equal(undefined);
     expect(() => p.client.request(GET('/'))).to.throw(/GOAWAY/);
   });
 });
