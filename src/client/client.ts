@@ -12,6 +12,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { Http2Endpoint } from '../connection/endpoint.js';
+import { checkRequest, isProblem } from '../connection/message-rules.js';
 import type { EndpointEvent } from '../connection/events.js';
 import type { Settings } from '../connection/settings.js';
 import { ErrorCode, errorCodeName } from '../frames/constants.js';
@@ -30,6 +31,8 @@ export type ClientErrorCode =
   | 'untrusted_certificate'
   /** TLS failed otherwise (no common protocol version or cipher, a handshake alert). */
   | 'tls_failed'
+  /** The request we were asked to send breaks HTTP/2's message rules (§8.2, §8.3.1): it is not sent. */
+  | 'invalid_request'
   /** TLS worked but the server did not choose h2 in ALPN (§3.2). */
   | 'no_h2'
   /** On cleartext, the server answered in HTTP/1.x: it does not take h2c with prior knowledge (§3.3). */
@@ -275,6 +278,9 @@ export class Http2Client {
             { name: ':path', value: path },
             ...extra.map(([name, value]) => ({ name: name.toLowerCase(), value })),
           ];
+          // The rules the server would apply (§8.2, §8.3.1), checked here so the answer is a sentence, not a reset stream.
+          const problem = checkRequest(fields);
+          if (isProblem(problem)) return reject(new ClientError('invalid_request', `not a valid HTTP/2 request, so it was not sent: ${problem.reason}`));
           let id: number;
           try {
             id = this.#endpoint.request(fields, { endStream: !body || body.length === 0 });

@@ -148,7 +148,8 @@ function checkSection(fields: HeaderList, allowed: ReadonlySet<string>, section:
   return facts;
 }
 
-const isProblem = (r: MessageProblem | MessageFacts): r is MessageProblem => 'label' in r;
+/** Whether a check found a problem (or the facts of a valid message). */
+export const isProblem = (r: MessageProblem | MessageFacts): r is MessageProblem => 'label' in r;
 
 /** The request rules (RFC 9113 §8.3.1, §8.5): the facts when they hold, else the problem. */
 export function checkRequest(fields: HeaderList, options: RequestValidationOptions = {}): MessageProblem | MessageFacts {

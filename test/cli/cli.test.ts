@@ -293,6 +293,15 @@ describe('cli: what a newcomer tripped on', function () {
     expect(readdirSync(dir).sort()).to.deep.equal(['a__b.css', 'a_b.css', 'x.css_v_1', 'x.css_v_2']);
   });
 
+  it('a request HTTP/2 forbids is not sent: the rule it breaks, exit 2 (not a reset stream)', async () => {
+    const connection = await h2wire(['get', `${h2cUrl}/`, '-H', 'Connection: close']);
+    expect(connection.code).to.equal(2);
+    expect(connection.stderr).to.match(/not a valid HTTP\/2 request, so it was not sent: .*connection.*RFC 9113 §8\.2\.2/);
+    const method = await h2wire(['get', `${h2cUrl}/`, '-X', 'BAD METHOD']);
+    expect(method.code).to.equal(2);
+    expect(method.stderr).to.match(/not a valid HTTP\/2 request/);
+  });
+
   it('--timeout beyond what a timer can hold is a usage error', async () => {
     const r = await h2wire(['get', `${h2cUrl}/`, '--timeout', '1e9']);
     expect(r.code).to.equal(2);
