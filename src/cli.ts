@@ -71,6 +71,8 @@ options:
                     h2wire did not make there are never overwritten
   --keylog FILE     append TLS secrets to FILE for Wireshark (NSS key log
                     format; default $SSLKEYLOGFILE)
+  --show-secrets    show cookie and authorization values in the trace
+                    (redacted by default)
   --workers N       serve from N processes (node:cluster), one per core for
                     all of them: --workers $(nproc)
   -h, --help        this help
@@ -95,6 +97,8 @@ options:
   --timeout SECONDS     give up after this long (default 10)
   --keylog FILE         append TLS secrets to FILE for Wireshark (NSS key log
                         format; default $SSLKEYLOGFILE)
+  --show-secrets        show cookie and authorization values in the trace
+                        (redacted by default)
   -h, --help            this help
 
 exit status: 0 a complete response below 400, 1 anything else, 2 a usage error.`,
@@ -302,6 +306,7 @@ async function demoCommand(args: string[]): Promise<number> {
     'cert-dir': { type: 'string', default: join(homedir(), '.h2wire') },
     keylog: { type: 'string' },
     workers: { type: 'string' },
+    'show-secrets': { type: 'boolean', default: false },
   });
   if (values.help) return help('demo');
   const port = Number(values.port);
@@ -324,7 +329,10 @@ async function demoCommand(args: string[]): Promise<number> {
   const keyLog = values.keylog ?? (process.env.SSLKEYLOGFILE || undefined);
   // Each worker numbers its own connections: its id tells their traces apart.
   const who = worker ? `[worker ${cluster.worker?.id}] ` : '';
-  const server = createServer({ tls, keyLog: tls ? keyLog : undefined, trace: values.trace ? (r) => console.log(traceLine(`${who}${r.line}`)) : undefined }, seedHandler);
+  const server = createServer(
+    { tls, keyLog: tls ? keyLog : undefined, trace: values.trace ? (r) => console.log(traceLine(`${who}${r.line}`)) : undefined, traceSecrets: values['show-secrets'] },
+    seedHandler,
+  );
   if (keyLog && tls && !worker) console.log(`TLS keys logged to ${keyLog} (NSS key log format: Wireshark decrypts the capture with it)`);
   server.on('handlerError', (e) => console.error('handler error:', e));
   // HTTP/2 connections say it in their trace; the others (handshakes, HTTP/1.1, silent sockets) here.
@@ -417,6 +425,7 @@ async function getCommand(args: string[]): Promise<number> {
       'output-dir': { type: 'string' },
       timeout: { type: 'string' },
       keylog: { type: 'string' },
+      'show-secrets': { type: 'boolean', default: false },
     },
     true,
   );
@@ -471,6 +480,7 @@ async function getCommand(args: string[]): Promise<number> {
       timeoutMs: timeout * 1000,
       keyLog: values.keylog ?? (process.env.SSLKEYLOGFILE || undefined),
       trace: values.trace ? (r) => say(traceLine(r.line)) : undefined,
+      traceSecrets: values['show-secrets'],
     });
   } catch (e) {
     if (e instanceof ClientError) {

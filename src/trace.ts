@@ -21,6 +21,20 @@ export type TraceSink = (record: TraceRecord) => void;
 
 export { stateName };
 
+/** Fields whose values are credentials: redacted in every trace unless secrets are asked for. */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+
+/** A field list with the values of SECRET_FIELDS replaced by "(redacted, N octets)". */
+export function redactFields(fields: HeaderList): HeaderList {
+  if (!fields.some((f) => SECRET_FIELDS.has(f.name))) return fields;
+  return fields.map((f) => (SECRET_FIELDS.has(f.name) ? { ...f, value: `(redacted, ${Buffer.byteLength(f.value, 'latin1')} octets)` } : f));
+}
+
+export interface TracerOptions {
+  /** Show cookie and authorization values (they are redacted otherwise). */
+  showSecrets?: boolean;
+}
+
 /**
  * Formats trace records and hands them to a sink. `perspective` names the
  * side doing the tracing, so arrows read "server ← client" or the reverse.
@@ -29,6 +43,7 @@ export class Tracer {
   constructor(
     private readonly sink: TraceSink,
     private readonly perspective: 'server' | 'client' = 'server',
+    private readonly options: TracerOptions = {},
   ) {}
 
   open(connection: number, transport: string): void {
@@ -51,8 +66,9 @@ export class Tracer {
     this.sink({ kind: 'connection_state', connection, from, to, line });
   }
 
-  /** A decoded (in) or encoded (out) field list, shown under its frame; long values shortened. */
-  fields(connection: number, direction: 'in' | 'out', streamId: number, fields: HeaderList): void {
+  /** A decoded (in) or encoded (out) field list, shown under its frame; long values shortened, credentials redacted (record and line alike). */
+  fields(connection: number, direction: 'in' | 'out', streamId: number, given: HeaderList): void {
+    const fields = this.options.showSecrets ? given : redactFields(given);
     const shown = fields.map((f) => `${f.name}: ${f.sensitive ? '(sensitive)' : f.value.length > 60 ? `${f.value.slice(0, 57)}...` : f.value}`).join(', ');
     this.sink({ kind: 'fields', connection, direction, streamId, fields, line: `#${connection}                   [${shown}]` });
   }

@@ -70,6 +70,8 @@ export interface ClientOptions {
   settings?: Partial<Settings>;
   /** Every trace record: frames in and out, state changes, decoded fields. */
   trace?: TraceSink;
+  /** Show cookie and authorization values in the trace (redacted by default). */
+  traceSecrets?: boolean;
   /** Give up connecting, and each request, after this long. Default 10,000 ms. */
   timeoutMs?: number;
 }
@@ -199,7 +201,7 @@ export class Http2Client {
     this.url = url;
     this.#options = options;
     this.#secure = url.protocol === 'https:';
-    const tracer = options.trace && new Tracer(options.trace, 'client');
+    const tracer = options.trace && new Tracer(options.trace, 'client', { showSecrets: options.traceSecrets === true });
     this.#endpoint = new Http2Endpoint({
       role: 'client',
       now: Date.now(),

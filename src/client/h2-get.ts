@@ -21,6 +21,8 @@ export interface GetOptions {
   body?: string | Uint8Array;
   /** Receive every trace record (frames in and out, state changes, decoded fields). */
   trace?: TraceSink;
+  /** Show cookie and authorization values in the trace (redacted by default). */
+  traceSecrets?: boolean;
   /** Give up after this long. Default 10,000 ms. */
   timeoutMs?: number;
   /** TLS key log for Wireshark (NSS format): a file to append to, or a function. */
@@ -46,7 +48,7 @@ export interface GetResult {
 /** GET a URL over HTTP/2 (https: with ALPN h2, http: as h2c with prior knowledge), collecting pushes; then close. */
 export async function h2get(url: string | URL, options: GetOptions = {}): Promise<GetResult> {
   const target = parseTarget(url);
-  const client = await connect(target, { push: options.push, insecure: options.insecure, ca: options.ca, trace: options.trace, timeoutMs: options.timeoutMs, keyLog: options.keyLog });
+  const client = await connect(target, { push: options.push, insecure: options.insecure, ca: options.ca, trace: options.trace, traceSecrets: options.traceSecrets, timeoutMs: options.timeoutMs, keyLog: options.keyLog });
   try {
     const path = target.pathname + target.search;
     const { pushes, ...main } = await client.request(path, { method: options.method, headers: options.headers, authority: options.authority, body: options.body });

@@ -72,6 +72,8 @@ export interface ServerOptions {
    */
   keyLog?: string | ((line: Buffer) => void);
   /** Print every frame (true: to stderr), or hand each trace record to a function. The 'trace' event fires either way. */
+  /** Show cookie and authorization values in the trace (redacted by default). */
+  traceSecrets?: boolean;
   trace?: boolean | ((record: TraceRecord) => void);
 }
 
@@ -137,7 +139,7 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
             if (traceOption === true) process.stderr.write(`${record.line}\n`);
             else traceOption(record);
             this.emit('trace', record);
-          });
+          }, 'server', { showSecrets: options.traceSecrets === true });
     this.#maxTotalHeld = options.maxTotalHeldBytes ?? Math.max(64 * 1024 * 1024, Math.floor(getHeapStatistics().heap_size_limit / 8));
     this.#host = {
       handler,

@@ -302,6 +302,16 @@ describe('cli: what a newcomer tripped on', function () {
     expect(method.stderr).to.match(/not a valid HTTP\/2 request/);
   });
 
+  it('cookie and authorization values are redacted in the trace; --show-secrets shows them', async () => {
+    const args = ['get', `${h2cUrl}/`, '--trace', '-H', 'cookie: session=s3cr3t', '-H', 'authorization: Bearer t0ken'];
+    const redacted = await h2wire(args);
+    expect(redacted.code, redacted.stderr).to.equal(0);
+    expect(redacted.stdout).to.include('cookie: (redacted, 14 octets)').and.include('authorization: (redacted, 12 octets)');
+    expect(redacted.stdout).to.not.match(/s3cr3t|t0ken/);
+    const shown = await h2wire([...args, '--show-secrets']);
+    expect(shown.stdout).to.include('cookie: session=s3cr3t').and.include('authorization: Bearer t0ken');
+  });
+
   it('--timeout beyond what a timer can hold is a usage error', async () => {
     const r = await h2wire(['get', `${h2cUrl}/`, '--timeout', '1e9']);
     expect(r.code).to.equal(2);
