@@ -318,12 +318,10 @@ async function demoCommand(args: string[]): Promise<number> {
   if (!values.h2c) {
     const files = loadOrCreateCertificate(values['cert-dir']); // the primary makes it, the workers find it
     tls = { key: files.key, cert: files.cert };
-    if (!worker)
-      console.log(
-      files.created
-        ? `created a self-signed certificate for localhost, 127.0.0.1 and ::1: ${files.certPath} (key: ${files.keyPath})`
-        : `using the certificate in ${files.certPath}`,
-    );
+    const said = files.created
+      ? `created a self-signed certificate for localhost, 127.0.0.1 and ::1: ${files.certPath} (key: ${files.keyPath})`
+      : `using the certificate in ${files.certPath}`;
+    if (!worker) console.log(said);
   }
   if (workers > 1 && cluster.isPrimary) return demoPrimary(workers, values.h2c ? 'http' : 'https', values.host);
   const keyLog = values.keylog ?? (process.env.SSLKEYLOGFILE || undefined);

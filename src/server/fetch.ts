@@ -49,7 +49,13 @@ export function fetchHandler(fetch: FetchHandler): Handler {
 /** A web Request for an h2wire request: URL from :scheme, :authority and :path; the body streamed as it arrives. */
 export function toRequest(req: ServerRequest): Request {
   const headers = new Headers();
-  for (const f of req.headers) headers.append(f.name, f.value);
+  const cookies: string[] = [];
+  for (const f of req.headers) {
+    if (f.name === 'cookie') cookies.push(f.value);
+    else headers.append(f.name, f.value);
+  }
+  // §8.2.3: HTTP/2 may split cookie into several fields; one header joins them with "; ", not ", ".
+  if (cookies.length > 0) headers.set('cookie', cookies.join('; '));
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, signal: req.signal };
   if (hasBody) {

@@ -48,6 +48,7 @@ function app(): Hono<{ Bindings: FetchContext }> {
     c.header('set-cookie', 'b=2', { append: true });
     return c.text('ok');
   });
+  hono.get('/cookie', (c) => c.text(c.req.header('cookie') ?? '-'));
   hono.get('/hints', (c) => {
     c.env.earlyHints({ link: '</style.css>; rel=preload; as=style' });
     return c.text('hinted');
@@ -124,6 +125,8 @@ describe('server: fetch handlers (a Hono app, unchanged)', function () {
     try {
       const cookies = await client.request('/cookies');
       expect(cookies.headers.filter((f) => f.name === 'set-cookie').map((f) => f.value)).to.deep.equal(['a=1', 'b=2']);
+      const split = await client.request('/cookie', { headers: [['cookie', 'a=1'], ['cookie', 'b=2']] });
+      expect(split.body.toString(), '§8.2.3: split cookie fields joined with "; "').to.equal('a=1; b=2');
       const hinted = await client.request('/hints');
       expect(hinted.informational.map((h) => h.find((f) => f.name === 'link')?.value)).to.deep.equal(['</style.css>; rel=preload; as=style']);
       expect(hinted.body.toString()).to.equal('hinted');
