@@ -49,8 +49,7 @@ describe('interop: TLS key logs and Wireshark (tshark)', function () {
   });
   after(async () => {
     await new Promise<void>((r) => server.close(r));
-    if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
-    else console.log(dir);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('--keylog FILE and SSLKEYLOGFILE write the NSS key log; the server’s keyLog option sees the same secrets', async () => {
