@@ -20,60 +20,34 @@
 
 import type { ErrorLabel } from '../error-labels.js';
 
-export type StreamState =
-  | 'idle'
-  | 'reserved_local'
-  | 'reserved_remote'
-  | 'open'
-  | 'half_closed_local'
-  | 'half_closed_remote'
-  | 'closed'
-  | 'closed_reset';
+/** The states, in the order of §5.1's figure; each list below is the one place its names are written (the type follows from it). */
+export const STREAM_STATES = ['idle', 'reserved_local', 'reserved_remote', 'open', 'half_closed_local', 'half_closed_remote', 'closed', 'closed_reset'] as const;
+export type StreamState = (typeof STREAM_STATES)[number];
 
-export const STREAM_STATES: readonly StreamState[] = ['idle', 'reserved_local', 'reserved_remote', 'open', 'half_closed_local', 'half_closed_remote', 'closed', 'closed_reset'];
-
-export type ReceiveEvent =
-  | 'recv_headers'
-  | 'recv_continuation'
-  | 'recv_push_promise' // the stream a PUSH_PROMISE arrives on
-  | 'recv_promised' // the stream a received PUSH_PROMISE reserves
-  | 'recv_data'
-  | 'recv_end_stream'
-  | 'recv_rst_stream'
-  | 'recv_window_update'
-  | 'recv_priority';
-
-export type SendEvent =
-  | 'send_headers'
-  | 'send_continuation'
-  | 'send_push_promise' // the stream we send a PUSH_PROMISE on
-  | 'send_promised' // the stream our PUSH_PROMISE reserves
-  | 'send_data'
-  | 'send_end_stream'
-  | 'send_rst_stream'
-  | 'send_window_update';
-
-export const RECEIVE_EVENTS: readonly ReceiveEvent[] = [
+export const RECEIVE_EVENTS = [
   'recv_headers',
   'recv_continuation',
-  'recv_push_promise',
-  'recv_promised',
+  'recv_push_promise', // the stream a PUSH_PROMISE arrives on
+  'recv_promised', // the stream a received PUSH_PROMISE reserves
   'recv_data',
   'recv_end_stream',
   'recv_rst_stream',
   'recv_window_update',
   'recv_priority',
-];
-export const SEND_EVENTS: readonly SendEvent[] = [
+] as const;
+export type ReceiveEvent = (typeof RECEIVE_EVENTS)[number];
+
+export const SEND_EVENTS = [
   'send_headers',
   'send_continuation',
-  'send_push_promise',
-  'send_promised',
+  'send_push_promise', // the stream we send a PUSH_PROMISE on
+  'send_promised', // the stream our PUSH_PROMISE reserves
   'send_data',
   'send_end_stream',
   'send_rst_stream',
   'send_window_update',
-];
+] as const;
+export type SendEvent = (typeof SEND_EVENTS)[number];
 
 /** A received frame the state forbids, and what it costs (§5.4): its scope, code and stable label. */
 export interface Violation {
