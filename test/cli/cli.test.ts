@@ -11,6 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Finished, runProcess, type RunOptions } from '../helpers/child-process.js';
 import { seedHandler, STYLE_CSS } from '../../src/demo/seed-handler.js';
 import { FrameBuilders, frameBytes } from '../../src/testing/frame-builders.js';
 import { HpackEncoder } from '../../src/hpack/encoder.js';
@@ -19,32 +20,11 @@ import { createServer, type H2Server } from '../../src/server/server.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = Finished;
 
-/** Run `h2wire ARGS`; `until` may end it early (it gets the child once its stdout has printed that). */
-function h2wire(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      options.onStdout?.(stdout, child);
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdin.end(options.input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+/** Run `h2wire ARGS` (colour off unless the test asks: NO_COLOR is set to '' only to clear an inherited one). */
+function h2wire(args: string[], options: Omit<RunOptions, 'env'> & { env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  return runProcess(process.execPath, [CLI, ...args], { ...options, env: { ...process.env, NO_COLOR: '', ...options.env } });
 }
 
 const cert = createSelfSignedCertificate();

@@ -12,26 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { seedHandler } from '../../src/demo/seed-handler.js';
 import { createSelfSignedCertificate } from '../../src/server/self-signed-certificate.js';
 import { createServer, type H2Server } from '../../src/server/server.js';
+import { runProcess } from '../helpers/child-process.js';
 import { requirePeer } from './peers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
 /** The real command, in a child process (the server answers from this one, so never spawnSync). */
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1', SSLKEYLOGFILE: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runProcess(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1', SSLKEYLOGFILE: '', ...env } });
 
 describe('interop: TLS key logs and Wireshark (tshark)', function () {
   this.timeout(40_000);
@@ -54,13 +41,13 @@ describe('interop: TLS key logs and Wireshark (tshark)', function () {
 
   it('--keylog FILE and SSLKEYLOGFILE write the NSS key log; the server’s keyLog option sees the same secrets', async () => {
     const file = join(dir, 'option.log');
-    expect((await cli(['get', `https://localhost:${port}/`, '-k', '--keylog', file])).status).to.equal(0);
+    expect((await cli(['get', `https://localhost:${port}/`, '-k', '--keylog', file])).code).to.equal(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines.map((l) => l.split(' ')[0])).to.include.members(['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0']);
     const random = lines[0]!.split(' ')[1];
     expect(serverLines.some((l) => l.toString().includes(random!)), 'the server logged the same connection').to.equal(true);
     const env = join(dir, 'env.log');
-    expect((await cli(['get', `https://localhost:${port}/`, '-k'], { SSLKEYLOGFILE: env })).status).to.equal(0);
+    expect((await cli(['get', `https://localhost:${port}/`, '-k'], { SSLKEYLOGFILE: env })).code).to.equal(0);
     expect(readFileSync(env, 'utf8')).to.match(/^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]+$/m);
   });
 
@@ -85,7 +72,7 @@ describe('interop: TLS key logs and Wireshark (tshark)', function () {
       this.skip();
     }
     const got = await cli(['get', `https://localhost:${port}/`, '-k', '--keylog', keys, '--trace']);
-    expect(got.status, got.stderr).to.equal(0);
+    expect(got.code, got.stderr).to.equal(0);
     expect(got.stdout).to.match(/client ← server {2}PUSH_PROMISE stream=1 .*promised_stream=2/);
     await new Promise((r) => setTimeout(r, 300));
     const exited = new Promise((r) => dump.on('exit', r));

@@ -2,7 +2,8 @@
 // running them with a time bound. Without a peer a test is skipped, saying
 // so; with CI=true a missing peer is a failure.
 
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runProcess } from '../helpers/child-process.js';
 import type { Context } from 'mocha';
 
 export const INSTALL_HINT = 'apt-get install -y --no-install-recommends nghttp2-client curl python3-h2 chromium tcpdump tshark';
@@ -40,10 +41,11 @@ export interface RunResult {
 }
 
 /** Run a program with a time limit; never rejects. */
-export function run(program: string, args: string[], timeoutMs = 20000): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(program, args, { timeout: timeoutMs, maxBuffer: 16 << 20, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
+export async function run(program: string, args: string[], timeoutMs = 20000): Promise<RunResult> {
+  try {
+    const { code, stdout, stderr } = await runProcess(program, args, { timeoutMs });
+    return { code, stdout, stderr };
+  } catch (e) {
+    return { code: null, stdout: '', stderr: String(e) }; // could not start it
+  }
 }
