@@ -103,11 +103,16 @@ export class ConnectionCore {
     return this.state.name === 'closed';
   }
 
-  /** §6.8: after our final GOAWAY, or the peer's, the connection ends gracefully once no stream is left. */
-  closeIfDone(): void {
+  /** §6.8: our final GOAWAY went out, or the peer's came in, and no stream is left: nothing more will happen. */
+  get doneAfterGoaway(): boolean {
     const s = this.state;
-    if (s.name !== 'going_away' || (s.sent?.stage !== 'final' && !s.received)) return;
-    if (this.streams.inUse > 0 || this.streams.reservedCount() > 0) return;
+    if (s.name !== 'going_away' || (s.sent?.stage !== 'final' && !s.received)) return false;
+    return this.streams.inUse === 0 && this.streams.reservedCount() === 0;
+  }
+
+  /** The connection ends gracefully once it is done after a GOAWAY. */
+  closeIfDone(): void {
+    if (!this.doneAfterGoaway) return;
     this.deadlines.stop('shutdown_ping');
     this.setState(CLOSED_GRACEFULLY);
   }

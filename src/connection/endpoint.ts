@@ -93,13 +93,10 @@ export class Http2Endpoint {
     return this.#core.closedBy;
   }
 
-  /** Ended by a connection error, or going away with no stream left: the socket can close. */
+  /** Closed (by an error or gracefully), or going away with no stream left: the socket can close. */
   get finished(): boolean {
-    const s = this.#core.state;
-    if (s.name === 'closed') return true;
-    if (s.name !== 'going_away' || (s.sent?.stage !== 'final' && !s.received)) return false;
-    const streams = this.#core.streams;
-    return streams.inUse === 0 && streams.reservedCount() === 0;
+    const core = this.#core;
+    return core.isClosed || core.doneAfterGoaway; // the latter until the next receive(), tick() or takeOutput() closes it
   }
 
   streamState(id: number): StreamState | undefined {
