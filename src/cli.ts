@@ -484,8 +484,8 @@ async function getCommand(args: string[]): Promise<number> {
     if (e instanceof ClientError) {
       if (e.code === 'invalid_url' || e.code === 'invalid_request') throw new UsageError(e.message);
       const hint = HINTS[e.code];
-      // The library's own advice names its options; here the command's options say it.
-      throw new Error(hint ? `${e.message.replace(/: trust its CA \(the ca option\).*$/, '')}\n  ${hint}` : e.message);
+      // The library's advice names its options; here the command's options say it.
+      throw new Error(hint ? `${e.reason}\n  ${hint}` : e.message);
     }
     throw e;
   }

@@ -46,12 +46,18 @@ export type ClientErrorCode =
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';
+  /** What went wrong, without the advice. */
+  readonly reason: string;
+  /** What to do about it, in this API's terms (a command line says it in its own). */
+  readonly advice: string | undefined;
   constructor(
     readonly code: ClientErrorCode,
-    message: string,
-    options?: { cause?: unknown },
+    reason: string,
+    options?: { cause?: unknown; advice?: string },
   ) {
-    super(message, options);
+    super(options?.advice ? `${reason}: ${options.advice}` : reason, options);
+    this.reason = reason;
+    this.advice = options?.advice;
   }
 }
 
@@ -166,17 +172,11 @@ export function parseTarget(url: string | URL): URL {
 
 /** Connect to an HTTP/2 server: https: with ALPN h2, http: as h2c with prior knowledge. Resolves once the server's SETTINGS arrived. */
 export function connect(url: string | URL, options: ClientOptions = {}): Promise<Http2Client> {
-  let target: URL;
-  try {
-    target = parseTarget(url);
-  } catch (e) {
-    return Promise.reject(e);
-  }
   let client: Http2Client;
   try {
-    client = new Http2Client(target, options);
+    client = new Http2Client(parseTarget(url), options);
   } catch (e) {
-    return Promise.reject(e); // an unusable key log file
+    return Promise.reject(e); // an invalid URL, or a key log file it cannot write
   }
   return client.ready.then(() => client);
 }
@@ -512,7 +512,7 @@ function describeSocketError(e: NodeJS.ErrnoException, url: URL): ClientError {
     ERR_TLS_CERT_ALTNAME_INVALID: `does not name ${url.hostname}`,
   };
   if (code in certificate)
-    return new ClientError('untrusted_certificate', `the certificate of ${url.host} ${certificate[code]}: trust its CA (the ca option) or skip verification (insecure)`, { cause: e });
+    return new ClientError('untrusted_certificate', `the certificate of ${url.host} ${certificate[code]}`, { cause: e, advice: 'trust its CA (the ca option) or skip verification (insecure)' });
   if (code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL')
     return new ClientError('no_h2', `${url.host} does not offer h2 in the TLS handshake (ALPN): it does not speak HTTP/2 over TLS on this port (RFC 9113 §3.2)`, { cause: e });
   if (code.startsWith('ERR_SSL_') || code === 'EPROTO')
