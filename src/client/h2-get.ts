@@ -51,10 +51,10 @@ export async function h2get(url: string | URL, options: GetOptions = {}): Promis
   const client = await connect(target, { push: options.push, insecure: options.insecure, ca: options.ca, trace: options.trace, traceSecrets: options.traceSecrets, timeoutMs: options.timeoutMs, keyLog: options.keyLog });
   try {
     const path = target.pathname + target.search;
-    const { pushes, ...main } = await client.request(path, { method: options.method, headers: options.headers, authority: options.authority, body: options.body });
-    const pushed = await Promise.all(pushes.map(async (p) => ({ ...withoutPushes(await p.response), path: p.path, pushed: true })));
+    const main = await client.request(path, { method: options.method, headers: options.headers, authority: options.authority, body: options.body });
+    const pushed = await Promise.all(main.pushes.map(async (p) => ({ ...withoutPushes(await p.response), path: p.path, pushed: true })));
     const { protocol, serverSettings } = client.info;
-    return { response: { ...main, path, pushed: false }, pushes: pushed, serverSettings, protocol };
+    return { response: { ...withoutPushes(main), path, pushed: false }, pushes: pushed, serverSettings, protocol };
   } finally {
     void client.close(); // GOAWAY; the socket closes in the background
   }

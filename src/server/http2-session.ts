@@ -157,11 +157,7 @@ export class Http2Session implements ResponsePort, BodySource {
     this.#flushScheduled = false;
     if (this.#ended || this.socket.destroyed) return;
     if (this.socket.writableNeedDrain) {
-      // The peer does not read what we send: we stop reading what it sends
-      // until it does, so its requests cannot pile up answers in our
-      // buffers (CVE-2019-9517). 'drain' resumes; a peer that never reads
-      // is cut off after writeStallMs.
-      this.socket.pause();
+      // Reading is paused (below, when the write filled the buffer); 'drain' resumes it and calls again.
       this.#watch.blocked();
       this.#reportHeld();
       return;
@@ -174,7 +170,11 @@ export class Http2Session implements ResponsePort, BodySource {
       for (const p of parts) this.socket.write(p);
       this.socket.uncork();
     }
-    if (this.socket.writableNeedDrain) this.socket.pause(); // as above, from this write on
+    // The peer does not read what we send: we stop reading what it sends
+    // until it does, so its requests cannot pile up answers in our buffers
+    // (CVE-2019-9517). 'drain' resumes; a peer that never reads is cut off
+    // after writeStallMs.
+    if (this.socket.writableNeedDrain) this.socket.pause();
     this.#dispatch(this.endpoint.takeEvents(), false);
     if (this.endpoint.finished) {
       this.socket.end();
