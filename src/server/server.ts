@@ -214,7 +214,10 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
     };
     if (typeof target === 'number') this.#listener.listen(target, typeof hostOrCallback === 'string' ? hostOrCallback : '127.0.0.1', onListening);
     else if (typeof target === 'string') this.#listener.listen(target, onListening);
-    else this.#listener.listen(target.port === undefined || target.host !== undefined || target.path !== undefined ? target : { ...target, host: '127.0.0.1' }, onListening);
+    else {
+      const loopback = target.port !== undefined && target.host === undefined && target.path === undefined; // a port alone: 127.0.0.1, as above
+      this.#listener.listen(loopback ? { ...target, host: '127.0.0.1' } : target, onListening);
+    }
     return this;
   }
 
