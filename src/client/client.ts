@@ -78,6 +78,8 @@ export interface ClientOptions {
   trace?: TraceSink;
   /** Show cookie and authorization values in the trace (redacted by default). */
   traceSecrets?: boolean;
+  /** Also trace frame octets, windows and HPACK table changes (what trace files and ladders show). */
+  traceDetail?: boolean;
   /** Give up connecting, and each request, after this long. Default 10,000 ms. */
   timeoutMs?: number;
 }
@@ -201,15 +203,13 @@ export class Http2Client {
     this.url = url;
     this.#options = options;
     this.#secure = url.protocol === 'https:';
-    const tracer = options.trace && new Tracer(options.trace, 'client', { showSecrets: options.traceSecrets === true });
+    const tracer = options.trace && new Tracer(options.trace, 'client', { showSecrets: options.traceSecrets === true, detail: options.traceDetail === true });
+    tracer?.open(1, this.#secure ? `h2 (TLS) to ${url.host}` : `h2c (cleartext) to ${url.host}`);
     this.#endpoint = new Http2Endpoint({
       role: 'client',
       now: Date.now(),
       settings: { ...options.settings, enablePush: options.push ?? true },
-      onFrame: tracer && ((dir, frame) => tracer.frame(1, dir, frame)),
-      onStreamState: tracer && ((id, from, to) => tracer.state(1, id, from, to)),
-      onConnectionState: tracer && ((from, to) => tracer.connectionState(1, from, to)),
-      onFields: tracer && ((dir, id, fields) => tracer.fields(1, dir, id, fields)),
+      ...tracer?.hooks(1, () => this.#endpoint),
     });
     this.ready = new Promise<void>((resolve, reject) => {
       this.#settleReady = (error) => (error ? reject(error) : resolve());

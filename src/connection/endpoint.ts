@@ -16,6 +16,7 @@
 
 import { ErrorCode } from '../frames/constants.js';
 import { checkEncodable } from '../hpack/encoder.js';
+import type { DynamicTableState } from '../hpack/dynamic-table.js';
 import type { HeaderList } from '../hpack/header-list.js';
 import { ConnectionError } from '../protocol-errors.js';
 import type { ConnectionState } from './connection-state.js';
@@ -54,8 +55,20 @@ export interface Holdings {
   outgoing: number;
 }
 
+/** A pair of flow-control windows: ours to send with, and the peer's (what it may still send us). */
+export interface WindowPair {
+  send: number;
+  receive: number;
+}
+
+export interface FlowWindows {
+  connection: WindowPair;
+  /** Undefined for stream 0 and for streams no longer known. */
+  stream: WindowPair | undefined;
+}
+
 const NO_EVENTS: readonly EndpointEvent[] = Object.freeze([]);
-/** Most connections are not traced: they share this (frozen) instead of an object of four undefined hooks. */
+/** Most connections are not traced: they share this (frozen) instead of an object of undefined hooks. */
 const NO_HOOKS: EndpointHooks = Object.freeze({});
 
 export class Http2Endpoint {
@@ -66,8 +79,9 @@ export class Http2Endpoint {
   constructor(options: EndpointOptions) {
     this.role = options.role;
     const config = options.config ?? EndpointConfig.from(options);
-    const { onFrame, onFields, onStreamState, onConnectionState } = options;
-    const hooks = onFrame || onFields || onStreamState || onConnectionState ? { onFrame, onFields, onStreamState, onConnectionState } : NO_HOOKS;
+    const { onFrame, onFrameApplied, onFields, onStreamState, onConnectionState } = options;
+    const traced = onFrame || onFrameApplied || onFields || onStreamState || onConnectionState;
+    const hooks = traced ? { onFrame, onFrameApplied, onFields, onStreamState, onConnectionState } : NO_HOOKS;
     this.#core = new ConnectionCore(options.role, config, hooks, options.now ?? 0);
     this.#receiver = new Receiver(this.#core);
   }
@@ -130,6 +144,30 @@ export class Http2Endpoint {
   sendWindow(streamId: number): { stream: number; connection: number } | undefined {
     const s = this.#core.streams.get(streamId);
     return s && { stream: s.send.window.size, connection: this.#core.sendWindow.size };
+  }
+
+  /**
+   * Every flow-control window that bears on a stream (§5.2, §6.9): what we
+   * may send (send) and what the peer may send us (receive), for the
+   * connection and, while the stream is known, the stream. For tracers.
+   */
+  windows(streamId: number): FlowWindows {
+    const core = this.#core;
+    const s = streamId === 0 ? undefined : core.streams.get(streamId);
+    return {
+      connection: { send: core.sendWindow.size, receive: core.recvWindow.size },
+      stream: s && { send: s.send.window.size, receive: s.recv.window.size },
+    };
+  }
+
+  /** The octets of the frame being received, as they arrived (valid inside the onFrame and onFrameApplied hooks). For tracers. */
+  receivedFrameOctets(): Uint8Array | undefined {
+    return this.#core.decoder.lastFrameOctets();
+  }
+
+  /** The HPACK dynamic table we decode the peer's blocks with ('in') or encode ours with ('out'), RFC 7541 §2.3.2. */
+  hpackTable(direction: 'in' | 'out'): DynamicTableState {
+    return direction === 'in' ? this.#core.hpackDecoder.dynamicTable : this.#core.hpackEncoder.dynamicTable;
   }
 
   /** DATA octets sent on a stream so far (0 once the stream is forgotten). */

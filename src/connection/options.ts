@@ -81,6 +81,8 @@ export interface EndpointTimeouts {
 export interface EndpointHooks {
   /** Every frame received (before it takes effect) and sent (as it is queued). */
   onFrame?: (direction: 'in' | 'out', frame: Frame) => void;
+  /** Every frame received, once it has taken effect (its state changes and window changes done): the moment to read windows(). */
+  onFrameApplied?: (frame: Frame) => void;
   /** Every field list decoded (in) or encoded (out), right after its frames. */
   onFields?: (direction: 'in' | 'out', streamId: number, fields: HeaderList) => void;
   /** Every stream state change (§5.1), right after the frame that caused it. */

@@ -51,6 +51,7 @@ export class Receiver {
         } catch (e) {
           core.fail(e);
         }
+        core.hooks.onFrameApplied?.(frame);
       }
     } catch (e) {
       core.fail(e);

@@ -7,6 +7,7 @@
 // StreamError carrying the RFC's error code.
 
 import { Flag, FRAME_HEADER_LENGTH, frameTypeName, MAX_MAX_FRAME_SIZE, MAX_STREAM_ID, MAX_WINDOW_SIZE, MIN_MAX_FRAME_SIZE } from './constants.js';
+import { writeFrameHeader } from './encode.js';
 import type { Frame, PriorityFields, Setting } from './frame.js';
 import {
   fixedLengthProblem,
@@ -73,6 +74,8 @@ export class FrameDecoder {
   #partial: Uint8Array | undefined;
   #partialFilled = 0;
   #last: FrameHeader | undefined;
+  /** The payload of the frame next() last returned, until next() is called again (for lastFrameOctets). */
+  #lastPayload: Uint8Array | undefined;
   #failed: ConnectionError | undefined;
 
   constructor(options: DecoderOptions = {}) {
@@ -99,11 +102,27 @@ export class FrameDecoder {
     this.#head = this.#offset = this.#buffered = 0;
     this.#header = undefined;
     this.#partial = undefined;
+    this.#lastPayload = undefined;
   }
 
   /** The header of the last frame taken whole: returned by next(), or rejected by it with a StreamError. */
   get lastHeader(): FrameHeader | undefined {
     return this.#last;
+  }
+
+  /**
+   * The octets of the frame next() last returned, header and payload, as
+   * they arrived (the reserved bit of the stream id aside, §4.1): a copy,
+   * for tracers. Undefined once next() is called again.
+   */
+  lastFrameOctets(): Uint8Array | undefined {
+    const header = this.#last;
+    const payload = this.#lastPayload;
+    if (!header || !payload) return undefined;
+    const octets = new Uint8Array(FRAME_HEADER_LENGTH + payload.length);
+    writeFrameHeader(octets, 0, header.length, header.type, header.flags, header.streamId);
+    octets.set(payload, FRAME_HEADER_LENGTH);
+    return octets;
   }
 
   /** The error that stopped this decoder, if any. */
@@ -121,6 +140,7 @@ export class FrameDecoder {
   /** The next complete frame, or null if more bytes are needed. */
   next(): Frame | null {
     if (this.#failed) throw this.#failed;
+    this.#lastPayload = undefined;
     if (!this.#header) {
       if (this.#buffered < FRAME_HEADER_LENGTH) return this.#keepRest();
       const header = parseFrameHeader(this.#take(FRAME_HEADER_LENGTH));
@@ -147,6 +167,7 @@ export class FrameDecoder {
     }
     this.#header = undefined;
     this.#last = header;
+    this.#lastPayload = payload;
     try {
       return parseFramePayload(header, payload);
     } catch (e) {

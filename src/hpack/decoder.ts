@@ -86,7 +86,7 @@ export class HpackDecoder {
 
   /** The dynamic table as it stands after the last block. */
   get dynamicTable(): DynamicTableState {
-    return snapshotTable(this.#loop.table);
+    return snapshotTable(this.#loop.table, this.#loop.insertions);
   }
 
   /** The error that made this decoder unusable, if any. */

@@ -24,6 +24,8 @@ export class DecodingLoop {
   readonly #reader = hpack.decoder.create();
   /** The dynamic table; no ceiling of hpack.js's own (the pre-scan enforces ours). */
   readonly table: Table = hpack.table.create({ maxSize: Infinity });
+  /** Entries inserted so far (literals with incremental indexing, §6.2.1). */
+  insertions = 0;
 
   /**
    * Decode every representation in `bytes`, appending fields to `out`.
@@ -67,7 +69,10 @@ export class DecodingLoop {
     }
     const octets = r.decodeStr();
     const value = octetString(octets);
-    if (incremental) this.table.add(name, value, nameSize, octets.length);
+    if (incremental) {
+      this.table.add(name, value, nameSize, octets.length);
+      this.insertions++;
+    }
     out.push(never ? { name, value, sensitive: true } : { name, value });
   }
 }

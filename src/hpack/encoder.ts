@@ -111,6 +111,8 @@ export class HpackEncoder {
   /** Changes not yet signalled: the smallest size since the last block, and the latest (RFC 7541 §4.2). */
   #pendingMin: number | undefined;
   #pendingFinal: number | undefined;
+  /** Entries inserted so far (literals with incremental indexing, §6.2.1). */
+  #insertions = 0;
 
   constructor(options: HpackEncoderOptions = {}) {
     this.#maxTableSize = checkSize('maxTableSize', options.maxTableSize ?? DEFAULT_SETTINGS.HEADER_TABLE_SIZE);
@@ -133,7 +135,7 @@ export class HpackEncoder {
 
   /** The dynamic table as it stands after the last block. */
   get dynamicTable(): DynamicTableState {
-    return snapshotTable(this.#table);
+    return snapshotTable(this.#table, this.#insertions);
   }
 
   /**
@@ -203,6 +205,7 @@ export class HpackEncoder {
     if (nameIndex === 0) w.string(name, nameHuffman);
     w.string(value, valueHuffman);
     table.add(name, value, name.length, value.length);
+    this.#insertions++;
   }
 
   /** Record a new table size; it is signalled at the start of the next block. */

@@ -5,7 +5,7 @@
 import type { Http2Endpoint } from '../connection/endpoint.js';
 import type { PushRefusal } from '../connection/push-rules.js';
 import type { HeaderField } from '../hpack/header-list.js';
-import type { PushHandle, PushOptions, PushRejection, ServerResponse } from './handler-api.js';
+import { type PushHandle, type PushOptions, PushRejectedError, type PushRejection, type ServerResponse } from './handler-api.js';
 import { appendOutgoing, type HeaderValue, outgoingValues, removeOutgoing, setOutgoing, statusField } from './header-fields.js';
 import { promisedRequest, type PromisedRequest } from './push-request.js';
 import { type ConnectionRefusal, refusalMessage, refusedPush } from './push-refusals.js';
@@ -17,6 +17,8 @@ export interface ResponsePort {
   scheduleFlush(): void;
   /** Dispatch a promised request to the handler; returns its handle. */
   startPush(parent: Http2Response, promised: PromisedRequest): PushHandle;
+  /** A push was refused: say so in the trace, if there is one. */
+  tracePushRefused(parentId: number, target: string, reason: string, message: string): void;
 }
 
 /** What a response needs of its request (an Http2Request is one). */
@@ -202,10 +204,14 @@ export class Http2Response implements ServerResponse {
 
   push(target: string, options?: PushOptions): Promise<PushHandle> {
     const refusal = this.#refusal();
-    if (refusal) return refusedPush(refusal);
+    if (refusal) {
+      this.#port.tracePushRefused(this.streamId, target, refusal, refusalMessage(refusal));
+      return refusedPush(refusal);
+    }
     try {
       return Promise.resolve(this.#port.startPush(this, promisedRequest(this.parent, target, options)));
     } catch (e) {
+      if (e instanceof PushRejectedError) this.#port.tracePushRefused(this.streamId, target, e.reason, e.message);
       return Promise.reject(e); // an invalid target: a fresh PushRejectedError
     }
   }

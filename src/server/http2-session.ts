@@ -88,10 +88,7 @@ export class Http2Session implements ResponsePort, BodySource {
       role: 'server',
       config: options.config,
       now: options.watch.acceptedAt,
-      onFrame: tracer && ((dir, frame) => tracer.frame(id, dir, frame)),
-      onStreamState: tracer && ((stream, from, to) => tracer.state(id, stream, from, to)),
-      onConnectionState: tracer && ((from, to) => tracer.connectionState(id, from, to)),
-      onFields: tracer && ((dir, stream, fields) => tracer.fields(id, dir, stream, fields)),
+      ...tracer?.hooks(id, () => this.endpoint),
     });
     socket.on('data', (chunk: Buffer) => this.#dispatch(this.endpoint.receive(chunk, now())));
     socket.on('drain', () => {
@@ -304,7 +301,12 @@ export class Http2Session implements ResponsePort, BodySource {
     this.scheduleFlush();
     // Go dispatches the promised request to the same handler.
     this.#startExchange(streamId, promised.fields, true, true, settle);
+    this.#host.tracer?.push(this.id, { parentId: parent.streamId, path: promised.path, decision: 'promised', promisedStreamId: streamId, message: `promised on stream ${streamId}` });
     return { streamId, path: promised.path, method: promised.method, outcome };
+  }
+
+  tracePushRefused(parentId: number, target: string, reason: string, message: string): void {
+    this.#host.tracer?.push(this.id, { parentId, path: target, decision: 'refused', reason, message });
   }
 
   #closeExchange(streamId: number, cancelled: PushOutcome | undefined): void {

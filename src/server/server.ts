@@ -12,7 +12,7 @@ import { EndpointConfig, type EndpointLimits, type EndpointTimeouts } from '../c
 import type { Settings } from '../connection/settings.js';
 import { CLIENT_PREFACE } from '../frames/constants.js';
 import { keyLogWriter } from '../key-log.js';
-import { Tracer, type TraceRecord } from '../trace.js';
+import { isDetail, Tracer, type TraceRecord } from '../trace.js';
 import {
   type ConnectionPhase,
   ConnectionTable,
@@ -74,6 +74,8 @@ export interface ServerOptions {
   /** Print every frame (true: to stderr), or hand each trace record to a function. The 'trace' event fires either way. */
   /** Show cookie and authorization values in the trace (redacted by default). */
   traceSecrets?: boolean;
+  /** Also trace frame octets, windows and HPACK table changes (what trace files, ladders and the explorer show). */
+  traceDetail?: boolean;
   trace?: boolean | ((record: TraceRecord) => void);
 }
 
@@ -136,10 +138,12 @@ export class H2Server extends EventEmitter<H2ServerEvents> {
       traceOption === undefined || traceOption === false
         ? undefined
         : new Tracer((record) => {
-            if (traceOption === true) process.stderr.write(`${record.line}\n`);
+            if (traceOption === true) {
+              if (!isDetail(record)) process.stderr.write(`${record.line}\n`);
+            }
             else traceOption(record);
             this.emit('trace', record);
-          }, 'server', { showSecrets: options.traceSecrets === true });
+          }, 'server', { showSecrets: options.traceSecrets === true, detail: options.traceDetail === true });
     this.#maxTotalHeld = options.maxTotalHeldBytes ?? Math.max(64 * 1024 * 1024, Math.floor(getHeapStatistics().heap_size_limit / 8));
     this.#host = {
       handler,
