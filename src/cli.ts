@@ -4,13 +4,13 @@
 // exchange (or the decoding) failed, 2 a usage error.
 
 import cluster from 'node:cluster';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ClientError, type ClientErrorCode } from './client/client.js';
 import { h2get, type FetchedResponse } from './client/h2-get.js';
-import { seedHandler } from './demo/seed-handler.js';
+import { makeSeedHandler } from './demo/seed-handler.js';
 import { CLIENT_PREFACE, FRAME_HEADER_LENGTH } from './frames/constants.js';
 import { payloadLength } from './frames/encode.js';
 import { FrameDecoder } from './frames/decode.js';
@@ -22,6 +22,11 @@ import { makeDirectories } from './make-directory.js';
 import { isH2ProtocolError } from './protocol-errors.js';
 import { CertificateDirectoryError, loadOrCreateCertificate } from './server/self-signed-certificate.js';
 import { createServer } from './server/server.js';
+import { Explorer } from './explorer/explorer.js';
+import { TraceRecorder } from './ladder/recorder.js';
+import { pickConnection, traceFileHtml, traceFileSvg } from './ladder/page.js';
+import { isDetail, type TraceRecord, type TraceSink } from './trace.js';
+import { parseTraceFile, TraceFileError, TraceFileWriter } from './trace-format.js';
 
 /** Exit statuses, as documented in the README. */
 const OK = 0;
@@ -67,6 +72,10 @@ options:
   --host ADDR       address to listen on (default 127.0.0.1; ::1, 0.0.0.0, ...)
   --h2c             cleartext: HTTP/2 with prior knowledge, and HTTP/1.1
   --trace           print every frame in and out, with stream states
+  --trace-file F    write every frame, with its octets, windows, HPACK
+                    table changes and push decisions, to F (JSON Lines,
+                    docs/trace-format.md); h2wire view F draws it
+  --no-explorer     do not serve the explorer at /_wire/ (nor trace for it)
   --cert-dir DIR    where the certificate lives (default ~/.h2wire); files
                     h2wire did not make there are never overwritten
   --keylog FILE     append TLS secrets to FILE for Wireshark (NSS key log
@@ -77,6 +86,9 @@ options:
                     all of them: --workers $(nproc)
   -h, --help        this help
 
+The explorer at /_wire/ draws your browser's own connection as a live ladder
+diagram: every frame, the stream states, windows and HPACK tables.
+
 Ctrl-C or SIGTERM closes gracefully (GOAWAY, streams in flight finish).`,
   get: `usage: h2wire get URL [options]
 
@@ -85,6 +97,8 @@ h2c with prior knowledge), accepting pushes and showing the pushed responses.
 
 options:
   --trace               print every frame in and out, with stream states
+  --trace-file FILE     write the trace, octets and all, to FILE (JSON Lines)
+  --ladder FILE         draw the connection as a ladder diagram in FILE (HTML)
   --no-push             refuse pushes (SETTINGS_ENABLE_PUSH=0)
   -X, --method M        request method (default GET)
   -H, --header 'N: V'   a request header (repeatable)
@@ -110,6 +124,21 @@ with one HPACK decoder across the input, as a connection would. Hex may have
 whitespace, 0x prefixes and ':' or '-' separators.
 
 exit status: 0 every frame decoded, 1 an invalid or incomplete input, 2 usage.`,
+  view: `usage: h2wire view FILE.jsonl [options]
+
+Draw a trace file (from --trace-file) as a ladder diagram: one standalone HTML
+page (no network needed; click or use the arrow keys for each frame's octets,
+fields, windows and HPACK table), or with --svg a static SVG for documents.
+
+options:
+  -o, --output FILE   where to write (default: FILE.html, or FILE.svg with
+                      --svg; - for stdout)
+  --svg               a static SVG of one connection
+  --connection N      the connection to draw first (default: the first
+                      with frames)
+  -h, --help          this help
+
+exit status: 0 written, 1 the file cannot be read or written, 2 usage.`,
 };
 
 const USAGE_TEXT = `h2wire: HTTP/2 server push, frame by frame
@@ -118,6 +147,7 @@ usage:
   h2wire demo [--port 8443] [--h2c] [--trace] ...   the push demo server
   h2wire get URL [--trace] [-o FILE] ...             a request, pushes shown
   h2wire decode HEX|-                                frames (and field blocks) from hex
+  h2wire view FILE.jsonl [-o ladder.html] [--svg]    a trace file as a ladder diagram
   h2wire COMMAND --help                              a command's options
   h2wire --version
 
@@ -307,6 +337,8 @@ async function demoCommand(args: string[]): Promise<number> {
     keylog: { type: 'string' },
     workers: { type: 'string' },
     'show-secrets': { type: 'boolean', default: false },
+    'trace-file': { type: 'string' },
+    'no-explorer': { type: 'boolean', default: false },
   });
   if (values.help) return help('demo');
   const port = Number(values.port);
@@ -327,10 +359,24 @@ async function demoCommand(args: string[]): Promise<number> {
   const keyLog = values.keylog ?? (process.env.SSLKEYLOGFILE || undefined);
   // Each worker numbers its own connections: its id tells their traces apart.
   const who = worker ? `[worker ${cluster.worker?.id}] ` : '';
+  const explorer = values['no-explorer'] ? undefined : new Explorer();
+  const traceFile = values['trace-file'] === undefined ? undefined : openTraceFile(worker ? workerFileName(values['trace-file']) : values['trace-file'], 'server', 'h2wire demo');
+  const sinks: TraceSink[] = [];
+  if (values.trace) sinks.push((r) => isDetail(r) || console.log(traceLine(`${who}${r.line}`)));
+  if (explorer) sinks.push(explorer.sink);
+  if (traceFile) sinks.push(traceFile.sink);
+  const seed = makeSeedHandler({ explorer: explorer?.base });
   const server = createServer(
-    { tls, keyLog: tls ? keyLog : undefined, trace: values.trace ? (r) => console.log(traceLine(`${who}${r.line}`)) : undefined, traceSecrets: values['show-secrets'] },
-    seedHandler,
+    {
+      tls,
+      keyLog: tls ? keyLog : undefined,
+      trace: sinks.length === 0 ? undefined : (r: TraceRecord) => sinks.forEach((sink) => sink(r)),
+      traceDetail: explorer !== undefined || traceFile !== undefined,
+      traceSecrets: values['show-secrets'],
+    },
+    (req, res) => (explorer?.owns(req) ? explorer.serve(req, res) : seed(req, res)),
   );
+  if (traceFile && !worker) console.log(`trace written to ${traceFile.path} (h2wire view ${traceFile.path} draws it)`);
   if (keyLog && tls && !worker) console.log(`TLS keys logged to ${keyLog} (NSS key log format: Wireshark decrypts the capture with it)`);
   server.on('handlerError', (e) => console.error('handler error:', e));
   // HTTP/2 connections say it in their trace; the others (handshakes, HTTP/1.1, silent sockets) here.
@@ -361,7 +407,8 @@ async function demoCommand(args: string[]): Promise<number> {
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       if (!worker) console.log(`\n${signal}: closing gracefully (GOAWAY)...`);
-      server.close(resolve);
+      explorer?.close(); // its update streams would keep their connections open
+      server.close(() => void (traceFile ? traceFile.close().then(resolve, resolve) : resolve()));
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -424,6 +471,8 @@ async function getCommand(args: string[]): Promise<number> {
       timeout: { type: 'string' },
       keylog: { type: 'string' },
       'show-secrets': { type: 'boolean', default: false },
+      'trace-file': { type: 'string' },
+      ladder: { type: 'string' },
     },
     true,
   );
@@ -462,8 +511,15 @@ async function getCommand(args: string[]): Promise<number> {
       throw new UsageError(`--output-dir: ${(e as Error).message}`);
     }
   }
+  if (values.ladder !== undefined) checkWritable('--ladder', values.ladder);
   // With the body on stdout, the summary goes to stderr so the two never mix.
   const say = values.output === '-' ? (line: string) => console.error(line) : (line: string) => console.log(line);
+  const traceFile = values['trace-file'] === undefined ? undefined : openTraceFile(values['trace-file'], 'client', 'h2wire get');
+  const recorder = values.ladder === undefined ? undefined : new TraceRecorder({ maxConnections: 1, bytesPerConnection: 32 * 1024 * 1024 });
+  const sinks: TraceSink[] = [];
+  if (values.trace) sinks.push((r) => isDetail(r) || say(traceLine(r.line)));
+  if (traceFile) sinks.push(traceFile.sink);
+  if (recorder) sinks.push(recorder.sink);
 
   let result;
   try {
@@ -477,7 +533,8 @@ async function getCommand(args: string[]): Promise<number> {
       body,
       timeoutMs: timeout * 1000,
       keyLog: values.keylog ?? (process.env.SSLKEYLOGFILE || undefined),
-      trace: values.trace ? (r) => say(traceLine(r.line)) : undefined,
+      trace: sinks.length === 0 ? undefined : (r) => sinks.forEach((sink) => sink(r)),
+      traceDetail: traceFile !== undefined || recorder !== undefined,
       traceSecrets: values['show-secrets'],
     });
   } catch (e) {
@@ -488,6 +545,14 @@ async function getCommand(args: string[]): Promise<number> {
       throw new Error(hint ? `${e.reason}\n  ${hint}` : e.message);
     }
     throw e;
+  }
+  finally {
+    await traceFile?.close().then(() => say(dim(`trace written to ${traceFile.path}`)));
+    if (recorder && values.ladder !== undefined) {
+      const { records } = recorder.records(1);
+      writeFileSync(values.ladder, traceFileHtml({ kind: 'trace', format: 'h2wire-trace', version: 1, perspective: 'client', startedAt: new Date().toISOString() }, records, 1, `h2wire get ${url}`));
+      say(dim(`ladder diagram written to ${values.ladder} (${records.filter((r) => r.kind === 'frame').length} frames)`));
+    }
   }
   say(`\n${result.protocol}: ${describeResponse(result.response)}`);
   for (const p of result.pushes) say(`${result.protocol}: ${describeResponse(p)}`);
@@ -508,6 +573,68 @@ async function getCommand(args: string[]): Promise<number> {
   return status !== undefined && status < 400 && !reset ? OK : FAILED;
 }
 
+// ---- trace files and view ----------------------------------------------------
+
+/** Fail early, as a usage error, when a file cannot be written. */
+function checkWritable(option: string, path: string): void {
+  try {
+    writeFileSync(path, '', { flag: existsSync(path) ? 'r+' : 'w' });
+  } catch (e) {
+    throw new UsageError(`${option} ${path}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function openTraceFile(path: string, perspective: 'server' | 'client', source: string): TraceFileWriter {
+  checkWritable('--trace-file', path);
+  return new TraceFileWriter(path, perspective, source);
+}
+
+/** Each worker writes its own trace file: trace.jsonl becomes trace.worker-2.jsonl. */
+function workerFileName(path: string): string {
+  const id = cluster.worker?.id ?? 0;
+  const name = basename(path);
+  const dot = name.lastIndexOf('.');
+  return join(dirname(path), dot > 0 ? `${name.slice(0, dot)}.worker-${id}${name.slice(dot)}` : `${name}.worker-${id}`);
+}
+
+async function viewCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse('view', args, { output: { type: 'string', short: 'o' }, svg: { type: 'boolean', default: false }, connection: { type: 'string' } }, true);
+  if (values.help) return help('view');
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw new UsageError('give one trace file, written by --trace-file (h2wire view --help)');
+  let text: string;
+  try {
+    text = file === '-' ? await readStdin() : readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let parsed;
+  try {
+    parsed = parseTraceFile(text);
+  } catch (e) {
+    if (e instanceof TraceFileError) throw new Error(`${file}: ${e.message}`);
+    throw e;
+  }
+  const wanted = values.connection === undefined ? undefined : Number(values.connection);
+  if (wanted !== undefined && !Number.isInteger(wanted)) throw new UsageError(`--connection ${values.connection}: give a connection number, as in the trace's #N`);
+  const connection = pickConnection(parsed.records, wanted);
+  if (connection === undefined) throw new Error(wanted === undefined ? `${file}: the trace has no connection to draw` : `${file}: no connection ${wanted} in this trace`);
+  const title = `h2wire ladder: ${basename(file)}, connection #${connection}`;
+  const output = values.svg ? traceFileSvg(parsed.header, parsed.records, connection, title) : traceFileHtml(parsed.header, parsed.records, connection, title);
+  const target = values.output ?? `${file.replace(/\.jsonl?$/, '')}.${values.svg ? 'svg' : 'html'}`;
+  if (target === '-') process.stdout.write(output);
+  else {
+    try {
+      writeFileSync(target, output);
+    } catch (e) {
+      throw new Error(`${target}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    const frames = parsed.records.filter((r) => r.kind === 'frame' && r.connection === connection).length;
+    console.error(`wrote ${target}: connection #${connection}, ${frames} frames`);
+  }
+  return OK;
+}
+
 // ---- main -------------------------------------------------------------------
 
 function help(command?: string): number {
@@ -520,7 +647,7 @@ function version(): string {
   return `h2wire ${pkg.version} (node ${process.version})`;
 }
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { decode: decodeCommand, demo: demoCommand, get: getCommand };
+const commands: Record<string, (args: string[]) => Promise<number>> = { decode: decodeCommand, demo: demoCommand, get: getCommand, view: viewCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

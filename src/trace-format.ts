@@ -69,7 +69,10 @@ export type TraceRecordJSON =
       frame: Record<string, unknown>;
       /** The whole frame on the wire, header included, in hex; null when not recorded or redacted. */
       octets: string | null;
+      /** The block carried a credential: octets and block left out (see --show-secrets). */
       redacted?: boolean;
+      /** Octets left out by an in-memory recorder to bound what it holds (a file keeps them). */
+      octetsOmitted?: boolean;
     })
   | (CommonJSON & { kind: 'windows'; seq: number; streamId: number; connectionWindow: WindowPairJSON; streamWindow: WindowPairJSON | null })
   | (CommonJSON & {

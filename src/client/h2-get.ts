@@ -23,6 +23,8 @@ export interface GetOptions {
   trace?: TraceSink;
   /** Show cookie and authorization values in the trace (redacted by default). */
   traceSecrets?: boolean;
+  /** Also trace frame octets, windows and HPACK table changes (trace files, ladders). */
+  traceDetail?: boolean;
   /** Give up after this long. Default 10,000 ms. */
   timeoutMs?: number;
   /** TLS key log for Wireshark (NSS format): a file to append to, or a function. */
@@ -48,7 +50,7 @@ export interface GetResult {
 /** GET a URL over HTTP/2 (https: with ALPN h2, http: as h2c with prior knowledge), collecting pushes; then close. */
 export async function h2get(url: string | URL, options: GetOptions = {}): Promise<GetResult> {
   const target = parseTarget(url);
-  const client = await connect(target, { push: options.push, insecure: options.insecure, ca: options.ca, trace: options.trace, traceSecrets: options.traceSecrets, timeoutMs: options.timeoutMs, keyLog: options.keyLog });
+  const client = await connect(target, { push: options.push, insecure: options.insecure, ca: options.ca, trace: options.trace, traceSecrets: options.traceSecrets, traceDetail: options.traceDetail, timeoutMs: options.timeoutMs, keyLog: options.keyLog });
   try {
     const path = target.pathname + target.search;
     const main = await client.request(path, { method: options.method, headers: options.headers, authority: options.authority, body: options.body });

@@ -12,7 +12,7 @@ code { background: #eef; padding: 0 .2em; }
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(protocol: string, pushReport: string, pushed: boolean, url: string): string {
+function page(protocol: string, pushReport: string, pushed: boolean, url: string, explorer: string | undefined): string {
   const how = pushed
     ? 'This client accepted the push: the stylesheet above reached it on the promised stream, before it asked.'
     : 'Modern browsers turn push off: they send <code>SETTINGS_ENABLE_PUSH=0</code> in their first SETTINGS frame,\nso the stylesheet above came by an ordinary request.';
@@ -29,14 +29,27 @@ function page(protocol: string, pushReport: string, pushed: boolean, url: string
 <p>This page was served over <strong>${escape(protocol)}</strong>.</p>
 <p class="pushed">${pushReport}</p>
 <p>${how} To see a push on the wire, run
-<code>h2wire get ${escape(url)}${insecure} --trace</code>, which accepts pushes.</p>
+<code>h2wire get ${escape(url)}${insecure} --trace</code>, which accepts pushes.</p>${
+    explorer ? `\n<p>See this very connection frame by frame, live: <a href="${escape(explorer)}">the wire explorer</a>.</p>` : ''
+  }
 </body>
 </html>
 `;
 }
 
+export interface SeedOptions {
+  /** Where the explorer is served (the page links to it), if it is. */
+  explorer?: string | undefined;
+}
+
 /** The demo handler: push the stylesheet when the client allows it, and say on the page what happened. */
-export const seedHandler: Handler = async (req, res) => {
+export const seedHandler: Handler = makeSeedHandler();
+
+export function makeSeedHandler(options: SeedOptions = {}): Handler {
+  return (req, res) => serveSeed(req, res, options.explorer);
+}
+
+async function serveSeed(req: Parameters<Handler>[0], res: Parameters<Handler>[1], explorer: string | undefined): Promise<void> {
   if (req.path === '/style.css') {
     res.setHeader('content-type', 'text/css; charset=utf-8');
     res.setHeader('cache-control', 'max-age=60');
@@ -63,5 +76,5 @@ export const seedHandler: Handler = async (req, res) => {
   }
   const protocol = req.protoMajor === 2 ? `HTTP/2 (${req.scheme === 'https' ? 'TLS, ALPN h2' : 'cleartext h2c'})` : 'HTTP/1.1';
   res.setHeader('content-type', 'text/html; charset=utf-8');
-  res.end(page(protocol, report, pushed, `${req.scheme || 'https'}://${req.authority || 'localhost:8443'}/`));
-};
+  res.end(page(protocol, report, pushed, `${req.scheme || 'https'}://${req.authority || 'localhost:8443'}/`, explorer));
+}

@@ -28,11 +28,13 @@ export interface ArrowRow {
   length: number;
   octets: string | null;
   redacted: boolean;
+  octetsOmitted: boolean;
   frame: Record<string, unknown>;
   /** Stream and connection state changes it caused, as the text trace says them. */
   changes: string[];
   /** The windows in force after it. */
-  windows: { connection: WindowPairJSON; stream: WindowPairJSON | null; streamId: number } | undefined;
+  /** The windows in force after it, as `owner` (the side that traced) keeps them: what it may send, what the peer may still send it. */
+  windows: { owner: Side; connection: WindowPairJSON; stream: WindowPairJSON | null; streamId: number } | undefined;
   fields: FieldJSON[] | undefined;
   hpack: HpackNote | undefined;
 }
@@ -165,8 +167,11 @@ export function buildLadder(records: readonly TraceRecordJSON[], connection: num
     }
   };
   const visitorWords = (s: string) => (options.peerIsVisitor ? s.replace(/\bthe client\b/g, 'your browser') : s);
-  for (const r of records) {
-    if (r.connection !== connection) continue;
+  let t0: number | undefined; // times are shown from the connection's first record
+  for (const record of records) {
+    if (record.connection !== connection) continue;
+    t0 ??= record.t;
+    const r = { ...record, t: Math.round((record.t - t0) * 1000) / 1000 } as TraceRecordJSON;
     switch (r.kind) {
       case 'frame': {
         const known = windowsNow.get(r.streamId);
@@ -181,9 +186,10 @@ export function buildLadder(records: readonly TraceRecordJSON[], connection: num
           length: r.length,
           octets: r.octets ?? null,
           redacted: r.redacted === true,
+          octetsOmitted: r.octetsOmitted === true,
           frame: r.frame ?? {},
           changes: [],
-          windows: connectionWindows && { connection: connectionWindows, stream: known ?? null, streamId: r.streamId },
+          windows: connectionWindows && { owner: options.perspective, connection: connectionWindows, stream: known ?? null, streamId: r.streamId },
           fields: undefined,
           hpack: undefined,
         };
@@ -194,7 +200,7 @@ export function buildLadder(records: readonly TraceRecordJSON[], connection: num
       case 'windows':
         connectionWindows = r.connectionWindow;
         windowsNow.set(r.streamId, r.streamWindow);
-        if (last && last.seq === r.seq) last.windows = { connection: r.connectionWindow, stream: r.streamWindow, streamId: r.streamId };
+        if (last && last.seq === r.seq) last.windows = { owner: options.perspective, connection: r.connectionWindow, stream: r.streamWindow, streamId: r.streamId };
         break;
       case 'state':
       case 'connection_state':
@@ -257,7 +263,7 @@ export function arrowAside(row: ArrowRow): string {
     parts.push(`HPACK +${row.hpack.inserted.length}${row.hpack.evicted.length ? ` −${row.hpack.evicted.length}` : ''} (${row.hpack.size}/${row.hpack.maxSize})`);
   if (row.windows && (row.type === 'DATA' || row.type === 'WINDOW_UPDATE' || row.type === 'SETTINGS')) {
     const w = row.windows;
-    parts.push(`windows conn ${w.connection.send}↑ ${w.connection.receive}↓${w.stream ? ` s${w.streamId} ${w.stream.send}↑ ${w.stream.receive}↓` : ''}`);
+    parts.push(`windows: conn send ${w.connection.send} recv ${w.connection.receive}${w.stream ? `; s${w.streamId} send ${w.stream.send} recv ${w.stream.receive}` : ''}`);
   }
   if (row.redacted) parts.push('octets redacted (credentials)');
   return parts.join(' · ');
@@ -278,7 +284,7 @@ export function renderLadderSvg(rows: readonly LadderRow[], options: { perspecti
     `<text class="head" x="${CLIENT_X}" y="18" text-anchor="middle">client</text>`,
     `<text class="head" x="${SERVER_X}" y="18" text-anchor="middle">server</text>`,
     `<text class="t" x="${TIME_X}" y="18">time</text>`,
-    `<text class="t" x="${TEXT_X}" y="18">frame (as the text trace says it) · what it changed</text>`,
+    `<text class="t" x="${TEXT_X + 24}" y="18">frame (as the text trace says it) · what it changed; windows as the ${options.perspective} keeps them</text>`,
     `<line class="lane" x1="${CLIENT_X}" y1="26" x2="${CLIENT_X}" y2="${height - 8}"/>`,
     `<line class="lane" x1="${SERVER_X}" y1="26" x2="${SERVER_X}" y2="${height - 8}"/>`,
   );
@@ -361,7 +367,7 @@ export function detailsHtml(row: LadderRow): string {
   if (row.windows) {
     const w = row.windows;
     parts.push(
-      `<h3>Flow-control windows after it (§6.9)</h3><table><tr><th></th><th>we may send</th><th>peer may send</th></tr><tr><td>connection</td><td>${w.connection.send}</td><td>${w.connection.receive}</td></tr>${
+      `<h3>Flow-control windows after it (§6.9)</h3><table><tr><th></th><th>${w.owner} may send</th><th>${w.owner === 'server' ? 'client' : 'server'} may send</th></tr><tr><td>connection</td><td>${w.connection.send}</td><td>${w.connection.receive}</td></tr>${
         w.stream ? `<tr><td>stream ${w.streamId}</td><td>${w.stream.send}</td><td>${w.stream.receive}</td></tr>` : ''
       }</table>`,
     );
@@ -381,7 +387,7 @@ export function detailsHtml(row: LadderRow): string {
   parts.push(
     row.octets
       ? `<h3>Octets (${row.octets.length / 2}: 9 of header, ${row.length} of payload)</h3><pre class="hex">${e(hexDump(row.octets))}</pre>`
-      : `<h3>Octets</h3><p>${row.redacted ? 'Redacted: this header block carries a cookie or authorization (run with --show-secrets to see it).' : 'Not recorded in this trace.'}</p>`,
+      : `<h3>Octets</h3><p>${row.redacted ? 'Redacted: this header block carries a cookie or authorization (run with --show-secrets to see it).' : row.octetsOmitted ? 'Not kept here, to bound memory (a --trace-file keeps every octet).' : 'Not recorded in this trace.'}</p>`,
   );
   return parts.join('\n');
 }
@@ -407,7 +413,7 @@ header h1{font-size:1.1em;margin:0}
 main{display:flex;align-items:flex-start}
 #ladder{flex:0 0 auto;padding:.5em;overflow:auto}
 #details{flex:1 1 24em;min-width:20em;max-width:38em;position:sticky;top:3.2em;max-height:calc(100vh - 4em);overflow:auto;padding:0 1em;border-left:1px solid #ddd;background:#fff}
-#details pre{font-size:12px;background:#f4f4f4;padding:.5em;overflow:auto}
+#details pre{font-size:12px;background:#f4f4f4;padding:.5em;overflow:auto}#details pre.hex{font-size:10.5px}
 #details table{border-collapse:collapse;font-size:12px}#details td,#details th{border:1px solid #ddd;padding:2px 6px;text-align:left}
 .swatch{display:inline-block;width:.8em;height:.8em;margin-right:.4em;border-radius:2px}
 #status{color:#555;font-size:.9em}

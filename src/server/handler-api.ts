@@ -19,6 +19,8 @@ export interface ServerRequest extends AsyncIterable<Uint8Array> {
   readonly protoMajor: 1 | 2;
   /** The HTTP/2 stream id (0 over HTTP/1.1). */
   readonly streamId: number;
+  /** The server's number for this HTTP/2 connection, the #N of its trace (0 over HTTP/1.1). */
+  readonly connection: number;
   /** Set for a request the server pushed (the synthesized request of a PUSH_PROMISE). */
   readonly pushed: boolean;
   /** Fires when the client resets the stream or the connection ends first. */

@@ -25,6 +25,7 @@ class Http1Request implements ServerRequest {
   readonly headers: readonly HeaderField[];
   readonly protoMajor = 1 as const;
   readonly streamId = 0;
+  readonly connection = 0;
   readonly pushed = false;
   readonly #abort = new AbortController();
 

@@ -9,6 +9,8 @@ import { headerValue } from './header-fields.js';
 
 /** Where the body octets are held until read (the engine); reading gives the client its window back. */
 export interface BodySource {
+  /** The connection's number (the #N of its trace). */
+  readonly id: number;
   readBody(streamId: number): Uint8Array;
 }
 
@@ -21,6 +23,9 @@ export class Http2Request implements ServerRequest {
   readonly protoMajor = 2 as const;
   readonly streamId: number;
   readonly pushed: boolean;
+  get connection(): number {
+    return this.#source.id;
+  }
   #abort: AbortController | undefined; // made on first use: most requests never look
   #abortReason: Error | undefined;
   readonly #source: BodySource;
