@@ -27,6 +27,7 @@ import { TraceRecorder } from './ladder/recorder.js';
 import { pickConnection, traceFileHtml, traceFileSvg } from './ladder/page.js';
 import { isDetail, type TraceRecord, type TraceSink } from './trace.js';
 import { parseTraceFile, TraceFileError, TraceFileWriter } from './trace-format.js';
+import { QlogWriter } from './qlog.js';
 
 /** Exit statuses, as documented in the README. */
 const OK = 0;
@@ -75,6 +76,8 @@ options:
   --trace-file F    write every frame, with its octets, windows, HPACK
                     table changes and push decisions, to F (JSON Lines,
                     docs/trace-format.md); h2wire view F draws it
+  --qlog DIR        write each connection's events as qlog (the HTTP/2
+                    qlog draft, JSON-SEQ .sqlog files) into DIR, for qvis
   --no-explorer     do not serve the explorer at /_wire/ (nor trace for it)
   --cert-dir DIR    where the certificate lives (default ~/.h2wire); files
                     h2wire did not make there are never overwritten
@@ -99,6 +102,7 @@ options:
   --trace               print every frame in and out, with stream states
   --trace-file FILE     write the trace, octets and all, to FILE (JSON Lines)
   --ladder FILE         draw the connection as a ladder diagram in FILE (HTML)
+  --qlog DIR            write the connection's events as qlog into DIR
   --no-push             refuse pushes (SETTINGS_ENABLE_PUSH=0)
   -X, --method M        request method (default GET)
   -H, --header 'N: V'   a request header (repeatable)
@@ -338,6 +342,7 @@ async function demoCommand(args: string[]): Promise<number> {
     workers: { type: 'string' },
     'show-secrets': { type: 'boolean', default: false },
     'trace-file': { type: 'string' },
+    qlog: { type: 'string' },
     'no-explorer': { type: 'boolean', default: false },
   });
   if (values.help) return help('demo');
@@ -361,22 +366,25 @@ async function demoCommand(args: string[]): Promise<number> {
   const who = worker ? `[worker ${cluster.worker?.id}] ` : '';
   const explorer = values['no-explorer'] ? undefined : new Explorer();
   const traceFile = values['trace-file'] === undefined ? undefined : openTraceFile(worker ? workerFileName(values['trace-file']) : values['trace-file'], 'server', 'h2wire demo');
+  const qlog = values.qlog === undefined ? undefined : openQlog(values.qlog, 'server', 'h2wire demo');
   const sinks: TraceSink[] = [];
   if (values.trace) sinks.push((r) => isDetail(r) || console.log(traceLine(`${who}${r.line}`)));
   if (explorer) sinks.push(explorer.sink);
   if (traceFile) sinks.push(traceFile.sink);
+  if (qlog) sinks.push(qlog.sink);
   const seed = makeSeedHandler({ explorer: explorer?.base });
   const server = createServer(
     {
       tls,
       keyLog: tls ? keyLog : undefined,
       trace: sinks.length === 0 ? undefined : (r: TraceRecord) => sinks.forEach((sink) => sink(r)),
-      traceDetail: explorer !== undefined || traceFile !== undefined,
+      traceDetail: explorer !== undefined || traceFile !== undefined || qlog !== undefined,
       traceSecrets: values['show-secrets'],
     },
     (req, res) => (explorer?.owns(req) ? explorer.serve(req, res) : seed(req, res)),
   );
   if (traceFile && !worker) console.log(`trace written to ${traceFile.path} (h2wire view ${traceFile.path} draws it)`);
+  if (qlog && !worker) console.log(`qlog files written to ${qlog.directory} (one .sqlog per connection; open them in qvis)`);
   if (keyLog && tls && !worker) console.log(`TLS keys logged to ${keyLog} (NSS key log format: Wireshark decrypts the capture with it)`);
   server.on('handlerError', (e) => console.error('handler error:', e));
   // HTTP/2 connections say it in their trace; the others (handshakes, HTTP/1.1, silent sockets) here.
@@ -408,7 +416,7 @@ async function demoCommand(args: string[]): Promise<number> {
     const stop = (signal: string) => {
       if (!worker) console.log(`\n${signal}: closing gracefully (GOAWAY)...`);
       explorer?.close(); // its update streams would keep their connections open
-      server.close(() => void (traceFile ? traceFile.close().then(resolve, resolve) : resolve()));
+      server.close(() => void Promise.allSettled([traceFile?.close(), qlog?.close()]).then(() => resolve()));
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -473,6 +481,7 @@ async function getCommand(args: string[]): Promise<number> {
       'show-secrets': { type: 'boolean', default: false },
       'trace-file': { type: 'string' },
       ladder: { type: 'string' },
+      qlog: { type: 'string' },
     },
     true,
   );
@@ -516,7 +525,9 @@ async function getCommand(args: string[]): Promise<number> {
   const say = values.output === '-' ? (line: string) => console.error(line) : (line: string) => console.log(line);
   const traceFile = values['trace-file'] === undefined ? undefined : openTraceFile(values['trace-file'], 'client', 'h2wire get');
   const recorder = values.ladder === undefined ? undefined : new TraceRecorder({ maxConnections: 1, bytesPerConnection: 32 * 1024 * 1024 });
+  const qlog = values.qlog === undefined ? undefined : openQlog(values.qlog, 'client', 'h2wire get');
   const sinks: TraceSink[] = [];
+  if (qlog) sinks.push(qlog.sink);
   if (values.trace) sinks.push((r) => isDetail(r) || say(traceLine(r.line)));
   if (traceFile) sinks.push(traceFile.sink);
   if (recorder) sinks.push(recorder.sink);
@@ -534,7 +545,7 @@ async function getCommand(args: string[]): Promise<number> {
       timeoutMs: timeout * 1000,
       keyLog: values.keylog ?? (process.env.SSLKEYLOGFILE || undefined),
       trace: sinks.length === 0 ? undefined : (r) => sinks.forEach((sink) => sink(r)),
-      traceDetail: traceFile !== undefined || recorder !== undefined,
+      traceDetail: traceFile !== undefined || recorder !== undefined || qlog !== undefined,
       traceSecrets: values['show-secrets'],
     });
   } catch (e) {
@@ -548,6 +559,7 @@ async function getCommand(args: string[]): Promise<number> {
   }
   finally {
     await traceFile?.close().then(() => say(dim(`trace written to ${traceFile.path}`)));
+    await qlog?.close().then(() => say(dim(`qlog written to ${qlog.directory}`)));
     if (recorder && values.ladder !== undefined) {
       const { records } = recorder.records(1);
       writeFileSync(values.ladder, traceFileHtml({ kind: 'trace', format: 'h2wire-trace', version: 1, perspective: 'client', startedAt: new Date().toISOString() }, records, 1, `h2wire get ${url}`));
@@ -587,6 +599,14 @@ function checkWritable(option: string, path: string): void {
 function openTraceFile(path: string, perspective: 'server' | 'client', source: string): TraceFileWriter {
   checkWritable('--trace-file', path);
   return new TraceFileWriter(path, perspective, source);
+}
+
+function openQlog(directory: string, perspective: 'server' | 'client', source: string): QlogWriter {
+  try {
+    return new QlogWriter(directory, perspective, source);
+  } catch (e) {
+    throw new UsageError(`--qlog ${directory}: ${(e as Error).message}`);
+  }
 }
 
 /** Each worker writes its own trace file: trace.jsonl becomes trace.worker-2.jsonl. */

@@ -8,7 +8,8 @@
 //
 // What it holds: its recorder's budget (src/ladder/recorder.ts), at most
 // `maxWatchers` update streams, and per stream at most `maxBacklog` records
-// waiting for a client that does not read (then the stream is ended).
+// waiting for a client that reads slowly (the oldest are skipped, and the
+// page told); a client that reads nothing for `stallMs` is let go.
 
 import type { ServerRequest, ServerResponse } from '../server/handler-api.js';
 import type { Fold, LadderPageData } from '../ladder/ladder.js';
@@ -24,8 +25,10 @@ export interface ExplorerOptions {
   base?: string;
   /** Update streams open at once. Default 16. */
   maxWatchers?: number;
-  /** Records waiting for a slow watcher before its stream is ended. Default 5,000. */
+  /** Records waiting for a slow watcher; past it the oldest half are skipped (and the page told). Default 5,000. */
   maxBacklog?: number;
+  /** A watcher that reads nothing for this long (its stream's writes do not drain) is ended, in ms. Default 30,000. */
+  stallMs?: number;
   /** How often updates are sent, in ms (records are batched). Default 100. */
   intervalMs?: number;
 }
@@ -37,6 +40,7 @@ export class Explorer {
   readonly #recorder: TraceRecorder;
   readonly #maxWatchers: number;
   readonly #maxBacklog: number;
+  readonly #stallMs: number;
   readonly #intervalMs: number;
   /** Per connection, the update streams on it and what they carried. */
   readonly #folds = new Map<number, Map<number, Fold>>();
@@ -51,6 +55,7 @@ export class Explorer {
     this.base = options.base ?? '/_wire/';
     this.#maxWatchers = options.maxWatchers ?? 16;
     this.#maxBacklog = options.maxBacklog ?? 5000;
+    this.#stallMs = options.stallMs ?? 30000;
     this.#intervalMs = options.intervalMs ?? 100;
   }
 
@@ -75,6 +80,11 @@ export class Explorer {
 
   get watchers(): number {
     return this.#watchers.size;
+  }
+
+  /** What the explorer holds of its connections' records (JSON octets, about). */
+  heldBytes(): number {
+    return this.#recorder.heldBytes();
   }
 
   #page(req: ServerRequest, res: ServerResponse, url: URL): void {
@@ -128,38 +138,48 @@ export class Explorer {
     res.writeHead(200);
 
     let backlog: TraceRecordJSON[] = [];
+    let skipped = 0;
     let timer: NodeJS.Timeout | undefined;
-    let waiting = false;
+    let stall: NodeJS.Timeout | undefined;
+    let ended = false;
     let stopped!: () => void;
     const done = new Promise<void>((resolve) => (stopped = resolve));
     const stop = () => {
-      if (!this.#watchers.delete(stop)) return;
+      if (ended) return;
+      ended = true;
+      this.#watchers.delete(stop);
       unsubscribe();
       clearTimeout(timer);
+      clearTimeout(stall);
       if (!res.finished) res.end();
       stopped();
     };
     const send = () => {
       timer = undefined;
-      if (waiting || backlog.length === 0) return;
-      const records = backlog;
+      if (ended || stall || backlog.length === 0) return;
+      const ok = res.write(`data: ${JSON.stringify({ records: backlog, folds: this.#foldsOf(connection), skipped })}\n\n`);
       backlog = [];
-      const ok = res.write(`data: ${JSON.stringify({ records, folds: this.#foldsOf(connection) })}\n\n`);
-      if (!ok) {
-        waiting = true;
-        res.drained().then(() => {
-          waiting = false;
-          if (backlog.length && !timer) timer = setTimeout(send, this.#intervalMs);
-        });
-      }
+      if (ok) return;
+      // The watcher reads slower than records come: wait for it, but not for ever.
+      stall = setTimeout(() => {
+        res.write('event: error\ndata: "the explorer stopped: this page did not read its updates"\n\n');
+        stop();
+      }, this.#stallMs);
+      res.drained().then(() => {
+        clearTimeout(stall);
+        stall = undefined;
+        if (!ended && backlog.length && !timer) timer = setTimeout(send, this.#intervalMs);
+      });
     };
     const unsubscribe = this.#recorder.subscribe(connection, (record) => {
       backlog.push(record);
       if (backlog.length > this.#maxBacklog) {
-        res.write('event: error\ndata: "the explorer fell too far behind; reload the page"\n\n');
-        return stop();
+        // Behind by more than it may hold: the oldest half goes, and the page is told how many.
+        const drop = backlog.length >> 1;
+        backlog.splice(0, drop);
+        skipped += drop;
       }
-      if (!timer && !waiting) timer = setTimeout(send, this.#intervalMs);
+      if (!timer && !stall) timer = setTimeout(send, this.#intervalMs);
     });
     this.#watchers.add(stop);
     req.signal.addEventListener('abort', stop);
@@ -167,7 +187,7 @@ export class Explorer {
     // What happened between the page and this stream.
     const missed = this.#recorder.records(connection, from).records;
     if (missed.length) {
-      backlog.push(...missed);
+      backlog.push(...missed.slice(-this.#maxBacklog));
       timer = setTimeout(send, 0);
     }
     return done; // the handler's response is complete when the stream ends (run-handler.ts)

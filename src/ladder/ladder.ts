@@ -433,6 +433,7 @@ export function startLadderApp(data: LadderPageData): void {
   let rows: LadderRow[] = [];
   let selected = -1;
   let pending = false;
+  let skipped = 0;
 
   for (const c of data.connections) {
     const option = doc.createElement('option');
@@ -509,7 +510,12 @@ export function startLadderApp(data: LadderPageData): void {
   if (data.live) {
     const source = new w.EventSource(data.live.events);
     source.addEventListener('message', (event: any) => {
-      const update = JSON.parse(event.data) as { records: TraceRecordJSON[]; folds: Fold[] };
+      const update = JSON.parse(event.data) as { records: TraceRecordJSON[]; folds: Fold[]; skipped: number };
+      if (update.skipped > skipped) {
+        const t = update.records[0]?.t ?? records[records.length - 1]?.t ?? 0;
+        records.push({ kind: 'note', t, connection: data.connection, line: `#${data.connection} (${update.skipped - skipped} records skipped: the explorer fell behind this connection)` });
+        skipped = update.skipped;
+      }
       for (const r of update.records) records.push(r);
       folds.length = 0;
       for (const f of update.folds) folds.push(f);
@@ -517,6 +523,7 @@ export function startLadderApp(data: LadderPageData): void {
       redraw();
     });
     source.addEventListener('error', () => {
+      source.close(); // do not reconnect: a new page load starts a new stream
       status.textContent = `${status.textContent.replace(/ · live.*$/, '')} · live updates stopped (the connection ended?)`;
     });
   }

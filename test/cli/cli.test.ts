@@ -299,6 +299,77 @@ describe('cli: what a newcomer tripped on', function () {
   });
 });
 
+describe('cli: trace files and ladders', function () {
+  this.timeout(30_000);
+
+  it('get --trace-file writes JSON Lines (header, then records with octets); view draws it; the same file gives the same octets', async () => {
+    const file = join(work, 'get.jsonl');
+    const r = await h2wire(['get', `${h2cUrl}/`, '--trace-file', file]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include(`trace written to ${file}`);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).to.deep.include({ kind: 'trace', format: 'h2wire-trace', version: 1, perspective: 'client', source: 'h2wire get' });
+    const frames = lines.filter((l) => l.kind === 'frame');
+    expect(frames.length).to.be.greaterThan(8);
+    for (const f of frames) expect((f.octets as string).length / 2, String(f.line)).to.equal(9 + (f.length as number));
+    expect(lines.some((l) => l.kind === 'hpack')).to.equal(true);
+    expect(lines.some((l) => l.kind === 'windows')).to.equal(true);
+    const view = await h2wire(['view', file]);
+    expect(view.code, view.stderr).to.equal(0);
+    expect(view.stderr).to.equal(`wrote ${join(work, 'get.html')}: connection #1, ${frames.length} frames\n`);
+    const html = readFileSync(join(work, 'get.html'));
+    const again = await h2wire(['view', file, '-o', join(work, 'again.html')]);
+    expect(again.code).to.equal(0);
+    expect(readFileSync(join(work, 'again.html')).equals(html), 'byte-identical').to.equal(true);
+    const svg = await h2wire(['view', file, '--svg', '-o', '-']);
+    expect(svg.stdout).to.match(/^<\?xml[^>]*>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg.stdout.match(/<g class="arrow"/g)?.length).to.equal(frames.length);
+  });
+
+  it('get --ladder draws the connection in one step', async () => {
+    const out = join(work, 'ladder.html');
+    const r = await h2wire(['get', `${h2cUrl}/`, '--ladder', out]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/ladder diagram written to \S+ladder\.html \(\d+ frames\)/);
+    const html = readFileSync(out, 'utf8');
+    expect(html).to.match(/<g class="arrow" id="f\d+" data-seq="\d+" data-type="PUSH_PROMISE"/);
+  });
+
+  it('get --qlog DIR writes one JSON-SEQ qlog file for the connection (RFC 7464 records: a header, then http2 events)', async () => {
+    const dir = join(work, 'qlog');
+    const r = await h2wire(['get', `${h2cUrl}/`, '--qlog', dir]);
+    expect(r.code, r.stderr).to.equal(0);
+    const files = readdirSync(dir);
+    expect(files).to.have.length(1);
+    expect(files[0]).to.match(/\.sqlog$/);
+    const records = readFileSync(join(dir, files[0]!), 'utf8').split('\x1e').filter((x) => x.trim()).map((x) => JSON.parse(x) as Record<string, unknown>);
+    expect(records[0]).to.deep.include({ file_schema: 'urn:ietf:params:qlog:file:sequential' });
+    const names = new Set(records.slice(1).map((e) => e.name));
+    for (const n of ['http2:frame_created', 'http2:frame_parsed', 'http2:parameters_set']) expect(names.has(n), n).to.equal(true);
+  });
+
+  it('view: a file that is not a trace, a missing file, a missing connection: a sentence, exit 1; no file: exit 2', async () => {
+    const bad = join(work, 'bad.jsonl');
+    writeFileSync(bad, '{"hello":1}\n');
+    const r = await h2wire(['view', bad]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include(`${bad}: line 1: the first line is not an h2wire-trace header: is this a trace file written by --trace-file?`);
+    const missing = await h2wire(['view', join(work, 'nope.jsonl')]);
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.match(/nope\.jsonl: cannot read it \(ENOENT\)/);
+    const file = join(work, 'get.jsonl');
+    const none = await h2wire(['view', file, '--connection', '9']);
+    expect(none.stderr).to.include('no connection 9 in this trace');
+    expect((await h2wire(['view'])).code).to.equal(2);
+  });
+
+  it('--trace-file to a place it cannot write: a usage error before anything is sent', async () => {
+    const r = await h2wire(['get', `${h2cUrl}/`, '--trace-file', join(work, 'no', 'such', 'dir', 't.jsonl')]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/--trace-file \S+t\.jsonl: cannot write it \(ENOENT\)/);
+  });
+});
+
 describe('cli: decode', function () {
   this.timeout(20_000);
   const build = () => new FrameBuilders({ encoder: new HpackEncoder() });
