@@ -325,6 +325,10 @@ function invokedAs(): string {
   return basename(script) === 'cli.js' ? `node ${relative(process.cwd(), script) || script}` : 'h2wire';
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 /** The host part of a URL for a listening address. */
 function urlHost(host: string): string {
   if (host === '127.0.0.1' || host === '0.0.0.0' || host === '::' || host === 'localhost') return 'localhost';
@@ -385,6 +389,8 @@ async function demoCommand(args: string[]): Promise<number> {
   );
   if (traceFile && !worker) console.log(`trace written to ${traceFile.path} (h2wire view ${traceFile.path} draws it)`);
   if (qlog && !worker) console.log(`qlog files written to ${qlog.directory} (one .sqlog per connection; open them in qvis)`);
+  if (explorer && !worker && !isLoopback(values.host))
+    console.log(`note: the explorer at /_wire/ shows every connection's frames (paths, fields; credentials redacted) to anyone who can reach ${values.host}; --no-explorer turns it off`);
   if (keyLog && tls && !worker) console.log(`TLS keys logged to ${keyLog} (NSS key log format: Wireshark decrypts the capture with it)`);
   server.on('handlerError', (e) => console.error('handler error:', e));
   // HTTP/2 connections say it in their trace; the others (handshakes, HTTP/1.1, silent sockets) here.

@@ -12,13 +12,13 @@ import type { ConnectionSummary } from './ladder.js';
 export interface RecorderLimits {
   /** Connections remembered; past it the oldest closed one (else the oldest) is forgotten. Default 32. */
   maxConnections: number;
-  /** Octets of JSON kept per connection; past it its oldest records go. Default 2 MiB. */
+  /** Octets of JSON kept per connection; past it its oldest records go. Default 1 MiB. */
   bytesPerConnection: number;
   /** Frames longer than this keep no octets in memory. Default 2,048. */
   maxFrameOctets: number;
 }
 
-export const DEFAULT_RECORDER_LIMITS: RecorderLimits = { maxConnections: 32, bytesPerConnection: 2 * 1024 * 1024, maxFrameOctets: 2048 };
+export const DEFAULT_RECORDER_LIMITS: RecorderLimits = { maxConnections: 32, bytesPerConnection: 1024 * 1024, maxFrameOctets: 2048 };
 
 interface Kept {
   index: number;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Finished, runProcess, type RunOptions } from '../helpers/child-process.js';
 import { seedHandler, STYLE_CSS } from '../../src/demo/seed-handler.js';
+import { h2get } from '../../src/client/h2-get.js';
 import { FrameBuilders, frameBytes } from '../../src/testing/frame-builders.js';
 import { HpackEncoder } from '../../src/hpack/encoder.js';
 import { createSelfSignedCertificate, writeCertificate } from '../../src/server/self-signed-certificate.js';
@@ -433,6 +434,51 @@ describe('cli: demo', function () {
     const second = await demo(['--cert-dir', dir], 'SIGINT');
     expect(second.stdout).to.include(`using the certificate in ${join(dir, 'cert.pem')}`);
     expect(second.code).to.equal(0);
+  });
+
+  it('links the explorer from the seed page and serves it; --trace-file keeps every record and is closed on SIGTERM; --no-explorer turns it off', async () => {
+    const file = join(work, 'demo.jsonl');
+    let page = '';
+    let wire = '';
+    let started = false; // onStdout sees all the output so far, each time
+    const r = await h2wire(['demo', '--port', '0', '--h2c', '--trace-file', file], {
+      onStdout: (text, child) => {
+        const m = /h2wire demo: (\S+)/.exec(text);
+        if (!m || started) return;
+        started = true;
+        void (async () => {
+          page = (await h2get(m[1]!)).response.body.toString();
+          wire = (await h2get(`${m[1]!}_wire/`)).response.body.toString();
+          child.kill('SIGTERM');
+        })();
+      },
+    });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include(`trace written to ${file} (h2wire view ${file} draws it)`);
+    expect(page).to.include('<a href="/_wire/">the wire explorer</a>');
+    expect(wire).to.match(/<title>h2wire explorer: connection #\d+ \(yours\)<\/title>/);
+    const kinds = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind);
+    expect(kinds[0]).to.equal('trace');
+    expect(kinds.filter((k) => k === 'close').length, 'both connections closed, in the file').to.equal(2);
+    expect(kinds).to.include('push');
+
+    let off = '';
+    let offPage = '';
+    started = false;
+    await h2wire(['demo', '--port', '0', '--h2c', '--no-explorer'], {
+      onStdout: (text, child) => {
+        const m = /h2wire demo: (\S+)/.exec(text);
+        if (!m || started) return;
+        started = true;
+        void (async () => {
+          offPage = (await h2get(m[1]!)).response.body.toString();
+          off = String((await h2get(`${m[1]!}_wire/`)).response.status);
+          child.kill('SIGTERM');
+        })();
+      },
+    });
+    expect(off).to.equal('404');
+    expect(offPage).to.not.include('_wire');
   });
 
   it('--h2c --host ::1: the URL it prints is the one it listens on', async function () {

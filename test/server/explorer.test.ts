@@ -135,7 +135,7 @@ describe('explorer', function () {
     await until(() => headers() >= 2 * (total + 1), `the watcher to see every request and response (${headers()} HEADERS seen, ${w.skipped} records skipped, ${w.messages} messages; ${JSON.stringify(watcher.state)} ${JSON.stringify(w.stream.state)} ${w.stream.readableLength} ${w.stream.isPaused()})`, 20000);
     expect(w.skipped).to.equal(0);
     expect(explorer.watchers).to.equal(1);
-    const limit = 32 * 1024 * 1024; // the recorder's default: 2 MiB per connection, 32 connections at most, whatever comes
+    const limit = 32 * 1024 * 1024; // the recorder's default: 1 MiB per connection, 32 connections at most, whatever comes
     expect(explorer.heldBytes()).to.be.at.most(limit);
   });
 
