@@ -204,6 +204,11 @@ export function parseTraceFile(text: string): { header: TraceHeaderJSON; records
       throw new TraceFileError(i + 1, `not JSON (${(e as Error).message})`);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TraceFileError(i + 1, 'not a JSON object');
+    try {
+      JSON.stringify(value); // what the page embeds: a value nested too deeply to write back is refused here
+    } catch {
+      throw new TraceFileError(i + 1, 'nested too deeply to draw');
+    }
     const o = value as Record<string, unknown>;
     if (!header) {
       if (o.kind !== 'trace' || o.format !== TRACE_FORMAT) throw new TraceFileError(i + 1, `the first line is not an ${TRACE_FORMAT} header: is this a trace file written by --trace-file?`);

@@ -78,12 +78,14 @@ export { stateName };
 /** Fields whose values are credentials: redacted in every trace unless secrets are asked for. */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
-const hasSecret = (fields: HeaderList) => fields.some((f) => SECRET_FIELDS.has(f.name));
+/** A credential's name, in any case: traces show fields before they are validated, and `Cookie` is invalid in HTTP/2 but still a cookie. */
+const isSecret = (name: string) => SECRET_FIELDS.has(name.toLowerCase());
+const hasSecret = (fields: HeaderList) => fields.some((f) => isSecret(f.name));
 
-/** A field list with the values of SECRET_FIELDS replaced by "(redacted, N octets)". */
+/** A field list with the values of SECRET_FIELDS (any case) replaced by "(redacted, N octets)". */
 export function redactFields(fields: HeaderList): HeaderList {
   if (!hasSecret(fields)) return fields;
-  return fields.map((f) => (SECRET_FIELDS.has(f.name) ? { ...f, value: `(redacted, ${Buffer.byteLength(f.value, 'latin1')} octets)` } : f));
+  return fields.map((f) => (isSecret(f.name) ? { ...f, value: `(redacted, ${Buffer.byteLength(f.value, 'latin1')} octets)` } : f));
 }
 
 export interface TracerOptions {
@@ -98,7 +100,7 @@ export interface TracerOptions {
 /** What the tracer keeps per connection while it is open. */
 interface ConnectionTrace {
   seq: number;
-  /** Frames of a header block (and their windows) held until its fields show whether it carries a credential. */
+  /** Records from a header block's first frame until its fields show whether it carries a credential (see #emit). */
   held: TraceRecord[] | undefined;
   tables: { in: DynamicTableState | undefined; out: DynamicTableState | undefined };
   windows: string;
@@ -209,10 +211,9 @@ export class Tracer {
   fields(connection: number, direction: 'in' | 'out', streamId: number, given: HeaderList): void {
     const fields = this.#showSecrets ? given : redactFields(given);
     const c = this.#connections.get(connection);
-    if (c?.held && fields !== given) {
-      // The block carried a credential: its octets would show it (HPACK hides nothing), so they go too.
-      for (const r of c.held) if (r.kind === 'frame') Object.assign(r, { octets: undefined, redacted: true });
-    }
+    // The octets of a block are shown only when its fields are known and carry no credential: HPACK
+    // hides nothing, and a block whose fields were not kept (over a limit: `given` is empty) may hold one.
+    if (c?.held && (fields !== given || given.length === 0)) redactHeld(c.held);
     const shown = fields.map((f) => `${f.name}: ${f.sensitive ? '(sensitive)' : f.value.length > 60 ? `${f.value.slice(0, 57)}...` : f.value}`).join(', ');
     this.#emit({ kind: 'fields', connection, direction, streamId, fields, t: this.#now(), line: `#${connection} ${INDENT}[${shown}]` });
   }
@@ -281,15 +282,21 @@ export class Tracer {
         return;
       }
       c.held = undefined;
+      if (record.kind !== 'fields') redactHeld(held); // the block never decoded: its fields are unknown
       for (const r of held) this.#sink(r);
     }
     this.#sink(record);
   }
 }
 
+/** The frames of a held header block lose their octets. */
+function redactHeld(held: TraceRecord[]): void {
+  for (const r of held) if (r.kind === 'frame' && (r.frame.type === 'HEADERS' || r.frame.type === 'PUSH_PROMISE' || r.frame.type === 'CONTINUATION')) Object.assign(r, { octets: undefined, redacted: true });
+}
+
 /** A table change with the values of SECRET_FIELDS entries redacted (a cookie is often inserted into the table). */
 function redactTableChange(change: TableChange): TableChange {
-  const redact = (list: TableChange['inserted']) => (list.some((e) => SECRET_FIELDS.has(e.name)) ? (redactFields(list) as unknown as TableChange['inserted']) : list);
+  const redact = (list: TableChange['inserted']) => (list.some((e) => isSecret(e.name)) ? (redactFields(list) as unknown as TableChange['inserted']) : list);
   return { ...change, inserted: redact(change.inserted), evicted: redact(change.evicted) };
 }
 

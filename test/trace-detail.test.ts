@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import { Http2Endpoint } from '../src/connection/endpoint.js';
 import { encodeFrame } from '../src/frames/encode.js';
 import { FrameDecoder } from '../src/frames/decode.js';
+import { CLIENT_PREFACE } from '../src/frames/constants.js';
+import { HpackEncoder } from '../src/hpack/encoder.js';
 import { tableChange, type DynamicTableState } from '../src/hpack/dynamic-table.js';
 import { parseTraceFile, TraceFileError, traceHeader, traceRecordToJSON, type TraceRecordJSON } from '../src/trace-format.js';
 import { type TraceRecord, Tracer } from '../src/trace.js';
@@ -118,6 +120,53 @@ describe('trace detail', () => {
       const order = records.server.map((r) => r.kind).filter((k) => k !== 'windows');
       expect(order.indexOf('frame', order.indexOf('open'))).to.be.lessThan(order.indexOf('fields'));
     }
+  });
+
+  describe('a block whose fields do not show it carries no credential keeps no octets', () => {
+    /** A traced server engine fed raw octets: the client preface and SETTINGS, then `frames`. */
+    function serverSees(frames: Uint8Array[], end: 'close' | 'none' = 'none') {
+      const records: TraceRecord[] = [];
+      const tracer = new Tracer((r) => records.push(r), 'server', { detail: true });
+      tracer.open(1, 'memory');
+      const made: { server?: Http2Endpoint } = {};
+      const server = (made.server = new Http2Endpoint({ role: 'server', ...tracer.hooks(1, () => made.server) }));
+      server.receive(Buffer.concat([CLIENT_PREFACE, encodeFrame({ type: 'SETTINGS', streamId: 0, ack: false, settings: [] }), ...frames]));
+      if (end === 'close') tracer.close(1);
+      const text = JSON.stringify(records.map(traceRecordToJSON));
+      return { records, text };
+    }
+    const block = (fields: Array<[string, string]>) => new HpackEncoder({ huffman: false, isSensitive: () => false }).encode(fields.map(([name, value]) => ({ name, value })));
+    const request = (extra: Array<[string, string]>) => block([[':method', 'GET'], [':scheme', 'https'], [':authority', 'a'], [':path', '/'], ...extra]);
+    const secretHex = (secret: string) => Buffer.from(secret).toString('hex');
+
+    it('a HEADERS without END_HEADERS, then the connection ends: redacted (its fields never came)', () => {
+      const b = request([['cookie', 'SECRET-A']]);
+      const { text } = serverSees([encodeFrame({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: false, headerBlock: b })], 'close');
+      expect(text).to.not.contain('SECRET-A').and.not.contain(secretHex('SECRET-A'));
+    });
+
+    it('a block that fails to decode (COMPRESSION_ERROR, RFC 9113 §4.3): redacted', () => {
+      const b = Buffer.concat([request([['authorization', 'SECRET-B']]), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff])]);
+      const { text } = serverSees([encodeFrame({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: b })]);
+      expect(text).to.contain('COMPRESSION_ERROR');
+      expect(text).to.not.contain('SECRET-B').and.not.contain(secretHex('SECRET-B'));
+    });
+
+    it('a field list over MAX_HEADER_LIST_SIZE (its fields not kept, RFC 9113 §6.5.2): redacted', () => {
+      const b = request([['cookie', `SECRET-C${'x'.repeat(70000)}`]]);
+      const frames: Uint8Array[] = [];
+      for (let at = 0; at < b.length; at += 16384)
+        frames.push(encodeFrame(at === 0 ? { type: 'HEADERS', streamId: 1, endStream: true, endHeaders: b.length <= 16384, headerBlock: b.subarray(0, 16384) } : { type: 'CONTINUATION', streamId: 1, endHeaders: at + 16384 >= b.length, headerBlock: b.subarray(at, at + 16384) }));
+      const { text, records } = serverSees(frames);
+      expect(records.some((r) => r.kind === 'frame' && r.frame.type === 'CONTINUATION' && r.redacted === true)).to.equal(true);
+      expect(text).to.not.contain('SECRET-C').and.not.contain(secretHex('SECRET-C'));
+    });
+
+    it('Cookie and Authorization in upper case (invalid in HTTP/2, traced before validation): redacted in fields, table and octets', () => {
+      const b = request([['Cookie', 'SECRET-D'], ['Authorization', 'SECRET-E']]);
+      const { text } = serverSees([encodeFrame({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: b })]);
+      for (const secret of ['SECRET-D', 'SECRET-E']) expect(text).to.not.contain(secret).and.not.contain(secretHex(secret));
+    });
   });
 
   it('a push refused for ENABLE_PUSH=0 points at the SETTINGS frame that said it', () => {

@@ -8,8 +8,10 @@
 //
 // What it holds: its recorder's budget (src/ladder/recorder.ts), at most
 // `maxWatchers` update streams, and per stream at most `maxBacklog` records
-// waiting for a client that reads slowly (the oldest are skipped, and the
-// page told); a client that reads nothing for `stallMs` is let go.
+// (`maxBacklogBytes` of JSON) waiting for a client that reads slowly (the
+// oldest are skipped, and the page told) plus the one update being written;
+// a client that reads nothing for `stallMs` is let go. Pages, which cost a
+// connection's records to draw, are limited to `pagesPerSecond`.
 
 import type { ServerRequest, ServerResponse } from '../server/handler-api.js';
 import type { Fold, LadderPageData } from '../ladder/ladder.js';
@@ -27,6 +29,10 @@ export interface ExplorerOptions {
   maxWatchers?: number;
   /** Records waiting for a slow watcher; past it the oldest half are skipped (and the page told). Default 5,000. */
   maxBacklog?: number;
+  /** The same in octets of JSON (about). Default 1 MiB. */
+  maxBacklogBytes?: number;
+  /** Explorer pages rendered per second at most (each is up to a connection's records); past it, 503. Default 10. */
+  pagesPerSecond?: number;
   /** A watcher that reads nothing for this long (its stream's writes do not drain) is ended, in ms. Default 30,000. */
   stallMs?: number;
   /** How often updates are sent, in ms (records are batched). Default 100. */
@@ -40,11 +46,16 @@ export class Explorer {
   readonly #recorder: TraceRecorder;
   readonly #maxWatchers: number;
   readonly #maxBacklog: number;
+  readonly #maxBacklogBytes: number;
+  readonly #pagesPerSecond: number;
+  /** Pages rendered in the current second, and which second. */
+  #pages = { second: 0, count: 0 };
   readonly #stallMs: number;
   readonly #intervalMs: number;
   /** Per connection, the update streams on it and what they carried. */
   readonly #folds = new Map<number, Map<number, Fold>>();
-  readonly #watchers = new Set<() => void>();
+  /** Each update stream's way to stop, and what it holds waiting (octets of JSON, about). */
+  readonly #watchers = new Map<() => void, () => number>();
   /** Give the server this as its trace sink (with traceDetail). */
   readonly sink: TraceSink = (record) => this.#record(record);
   /** The seq of the last frame folded, per connection: the windows record after it goes with it. */
@@ -55,6 +66,8 @@ export class Explorer {
     this.base = options.base ?? '/_wire/';
     this.#maxWatchers = options.maxWatchers ?? 16;
     this.#maxBacklog = options.maxBacklog ?? 5000;
+    this.#maxBacklogBytes = options.maxBacklogBytes ?? 1024 * 1024;
+    this.#pagesPerSecond = options.pagesPerSecond ?? 10;
     this.#stallMs = options.stallMs ?? 30000;
     this.#intervalMs = options.intervalMs ?? 100;
   }
@@ -75,19 +88,30 @@ export class Explorer {
 
   /** End every update stream (before the server closes: they would keep their connections open). */
   close(): void {
-    for (const stop of [...this.#watchers]) stop();
+    for (const stop of [...this.#watchers.keys()]) stop();
   }
 
   get watchers(): number {
     return this.#watchers.size;
   }
 
-  /** What the explorer holds of its connections' records (JSON octets, about). */
+  /** What the explorer holds: its connections' records and what waits for its watchers (JSON octets, about). */
   heldBytes(): number {
-    return this.#recorder.heldBytes();
+    let n = this.#recorder.heldBytes();
+    for (const waiting of this.#watchers.values()) n += waiting();
+    return n;
   }
 
   #page(req: ServerRequest, res: ServerResponse, url: URL): void {
+    const second = Math.floor(performance.now() / 1000);
+    if (this.#pages.second !== second) this.#pages = { second, count: 0 };
+    if (++this.#pages.count > this.#pagesPerSecond) {
+      res.statusCode = 503;
+      res.setHeader('retry-after', '1');
+      res.setHeader('content-type', 'text/plain; charset=utf-8');
+      res.end(`the explorer draws at most ${this.#pagesPerSecond} pages a second; try again in a second\n`);
+      return;
+    }
     const asked = url.searchParams.get('connection');
     const own = req.protoMajor === 2 ? req.connection : undefined;
     const connection = asked !== null ? Number(asked) : own;
@@ -138,6 +162,8 @@ export class Explorer {
     res.writeHead(200);
 
     let backlog: TraceRecordJSON[] = [];
+    let sizes: number[] = [];
+    let backlogBytes = 0;
     let skipped = 0;
     let timer: NodeJS.Timeout | undefined;
     let stall: NodeJS.Timeout | undefined;
@@ -159,6 +185,8 @@ export class Explorer {
       if (ended || stall || backlog.length === 0) return;
       const ok = res.write(`data: ${JSON.stringify({ records: backlog, folds: this.#foldsOf(connection), skipped })}\n\n`);
       backlog = [];
+      sizes = [];
+      backlogBytes = 0;
       if (ok) return;
       // The watcher reads slower than records come: wait for it, but not for ever.
       stall = setTimeout(() => {
@@ -171,23 +199,32 @@ export class Explorer {
         if (!ended && backlog.length && !timer) timer = setTimeout(send, this.#intervalMs);
       });
     };
-    const unsubscribe = this.#recorder.subscribe(connection, (record) => {
+    const unsubscribe = this.#recorder.subscribe(connection, (record, _index, size) => {
       backlog.push(record);
-      if (backlog.length > this.#maxBacklog) {
+      sizes.push(size);
+      backlogBytes += size;
+      if (backlog.length > this.#maxBacklog || backlogBytes > this.#maxBacklogBytes) {
         // Behind by more than it may hold: the oldest half goes, and the page is told how many.
-        const drop = backlog.length >> 1;
+        let drop = 0;
+        while (drop < backlog.length - 1 && (drop < backlog.length >> 1 || backlogBytes > this.#maxBacklogBytes >> 1)) backlogBytes -= sizes[drop++]!;
         backlog.splice(0, drop);
+        sizes.splice(0, drop);
         skipped += drop;
       }
       if (!timer && !stall) timer = setTimeout(send, this.#intervalMs);
     });
-    this.#watchers.add(stop);
+    this.#watchers.set(stop, () => backlogBytes);
     req.signal.addEventListener('abort', stop);
     res.on('close', stop);
     // What happened between the page and this stream.
     const missed = this.#recorder.records(connection, from).records;
     if (missed.length) {
-      backlog.push(...missed.slice(-this.#maxBacklog));
+      for (const r of missed.slice(-this.#maxBacklog)) {
+        const size = JSON.stringify(r).length; // within the recorder's budget for the connection
+        backlog.push(r);
+        sizes.push(size);
+        backlogBytes += size;
+      }
       timer = setTimeout(send, 0);
     }
     return done; // the handler's response is complete when the stream ends (run-handler.ts)

@@ -141,7 +141,7 @@ export function connectionsIn(records: readonly TraceRecordJSON[]): ConnectionSu
       c = { connection: r.connection, transport: '', frames: 0, closed: false };
       byId.set(r.connection, c);
     }
-    if (r.kind === 'open') c.transport = r.transport;
+    if (r.kind === 'open') c.transport = text(r.transport);
     else if (r.kind === 'frame') c.frames++;
     else if (r.kind === 'close') c.closed = true;
   }
@@ -149,6 +149,16 @@ export function connectionsIn(records: readonly TraceRecordJSON[]): ConnectionSu
 }
 
 const stripHash = (line: string) => line.replace(/^#\d+\s+/, '');
+
+// A trace file may come from anywhere: what the rows are made of is checked
+// here, once, so that everything drawn is a finite number or a string.
+const num = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+const text = (x: unknown): string => (typeof x === 'string' ? x : typeof x === 'number' || typeof x === 'boolean' ? String(x) : '');
+const windowPair = (x: unknown): WindowPairJSON | undefined => (x !== null && typeof x === 'object' ? { send: num((x as WindowPairJSON).send), receive: num((x as WindowPairJSON).receive) } : undefined);
+const fieldList = (x: unknown): FieldJSON[] =>
+  Array.isArray(x) ? x.filter((f) => f !== null && typeof f === 'object').map((f: FieldJSON) => (f.sensitive === true ? { name: text(f.name), value: text(f.value), sensitive: true } : { name: text(f.name), value: text(f.value) })) : [];
+const entryList = (x: unknown): TableEntryJSON[] =>
+  Array.isArray(x) ? x.filter((e) => e !== null && typeof e === 'object').map((e: TableEntryJSON) => ({ name: text(e.name), value: text(e.value), size: num(e.size) })) : [];
 
 /** Turn a connection's records into rows: arrows for frames, notes for the rest, details attached to the frame they follow. */
 export function buildLadder(records: readonly TraceRecordJSON[], connection: number, options: LadderOptions): LadderRow[] {
@@ -170,54 +180,69 @@ export function buildLadder(records: readonly TraceRecordJSON[], connection: num
   let t0: number | undefined; // times are shown from the connection's first record
   for (const record of records) {
     if (record.connection !== connection) continue;
-    t0 ??= record.t;
-    const r = { ...record, t: Math.round((record.t - t0) * 1000) / 1000 } as TraceRecordJSON;
+    t0 ??= num(record.t);
+    const r = { ...record, t: Math.round((num(record.t) - t0) * 1000) / 1000, line: text(record.line) } as TraceRecordJSON;
     switch (r.kind) {
       case 'frame': {
-        const known = windowsNow.get(r.streamId);
+        const streamId = num(r.streamId);
+        const known = windowsNow.get(streamId);
+        const octets = typeof r.octets === 'string' && /^[0-9a-f]*$/i.test(r.octets) ? r.octets : null;
         last = {
           kind: 'frame',
-          seq: r.seq,
+          seq: num(r.seq),
           t: r.t,
           from: r.direction === 'in' ? peer : options.perspective,
-          type: r.type,
-          streamId: r.streamId,
-          summary: r.summary ?? stripHash(r.line),
-          length: r.length,
-          octets: r.octets ?? null,
+          type: text(r.type),
+          streamId,
+          summary: typeof r.summary === 'string' ? r.summary : stripHash(r.line),
+          length: num(r.length),
+          octets,
           redacted: r.redacted === true,
           octetsOmitted: r.octetsOmitted === true,
-          frame: r.frame ?? {},
+          frame: r.frame !== null && typeof r.frame === 'object' ? r.frame : {},
           changes: [],
-          windows: connectionWindows && { owner: options.perspective, connection: connectionWindows, stream: known ?? null, streamId: r.streamId },
+          windows: connectionWindows && { owner: options.perspective, connection: connectionWindows, stream: known ?? null, streamId },
           fields: undefined,
           hpack: undefined,
         };
         rows.push(last);
-        placeFolds(r.seq);
+        placeFolds(last.seq);
         break;
       }
-      case 'windows':
-        connectionWindows = r.connectionWindow;
-        windowsNow.set(r.streamId, r.streamWindow);
-        if (last && last.seq === r.seq) last.windows = { owner: options.perspective, connection: r.connectionWindow, stream: r.streamWindow, streamId: r.streamId };
+      case 'windows': {
+        const streamId = num(r.streamId);
+        connectionWindows = windowPair(r.connectionWindow) ?? connectionWindows;
+        const stream = windowPair(r.streamWindow) ?? null;
+        windowsNow.set(streamId, stream);
+        if (last && connectionWindows && last.seq === num(r.seq)) last.windows = { owner: options.perspective, connection: connectionWindows, stream, streamId };
         break;
+      }
       case 'state':
       case 'connection_state':
         if (last) last.changes.push(stripHash(r.line).trim());
         else rows.push({ kind: 'note', t: r.t, text: stripHash(r.line).trim(), tone: 'info', cause: undefined });
         break;
       case 'fields':
-        if (last) last.fields = r.fields;
+        if (last) last.fields = fieldList(r.fields);
         break;
       case 'hpack':
-        if (last) last.hpack = { direction: r.direction, inserted: r.inserted, evicted: r.evicted, insertedAndEvicted: r.insertedAndEvicted, resizedFrom: r.resizedFrom, size: r.size, maxSize: r.maxSize, entries: r.entries };
+        if (last)
+          last.hpack = {
+            direction: r.direction === 'in' ? 'in' : 'out',
+            inserted: entryList(r.inserted),
+            evicted: entryList(r.evicted),
+            insertedAndEvicted: num(r.insertedAndEvicted),
+            resizedFrom: r.resizedFrom === null || r.resizedFrom === undefined ? null : num(r.resizedFrom),
+            size: num(r.size),
+            maxSize: num(r.maxSize),
+            entries: num(r.entries),
+          };
         break;
       case 'push':
         rows.push(
           r.decision === 'promised'
-            ? { kind: 'note', t: r.t, text: `push ${r.path}: promised on stream ${r.promisedStreamId} (parent stream ${r.parentId})`, tone: 'push', cause: undefined }
-            : { kind: 'note', t: r.t, text: `push ${r.path} refused: ${r.reason} — ${visitorWords(r.message)}`, tone: 'refused', cause: r.cause },
+            ? { kind: 'note', t: r.t, text: `push ${text(r.path)}: promised on stream ${num(r.promisedStreamId)} (parent stream ${num(r.parentId)})`, tone: 'push', cause: undefined }
+            : { kind: 'note', t: r.t, text: `push ${text(r.path)} refused: ${text(r.reason)} — ${visitorWords(text(r.message))}`, tone: 'refused', cause: r.cause === undefined ? undefined : num(r.cause) },
         );
         break;
       case 'note': {
@@ -226,7 +251,7 @@ export function buildLadder(records: readonly TraceRecordJSON[], connection: num
         break;
       }
       case 'open':
-        rows.push({ kind: 'note', t: r.t, text: `connection ${r.connection} opened: ${r.transport}`, tone: 'info', cause: undefined });
+        rows.push({ kind: 'note', t: r.t, text: `connection ${r.connection} opened: ${text(r.transport)}`, tone: 'info', cause: undefined });
         break;
       case 'close':
         rows.push({ kind: 'note', t: r.t, text: `connection ${r.connection} closed`, tone: 'info', cause: undefined });
@@ -265,7 +290,7 @@ export function arrowAside(row: ArrowRow): string {
     const w = row.windows;
     parts.push(`windows: conn send ${w.connection.send} recv ${w.connection.receive}${w.stream ? `; s${w.streamId} send ${w.stream.send} recv ${w.stream.receive}` : ''}`);
   }
-  if (row.redacted) parts.push('octets redacted (credentials)');
+  if (row.redacted) parts.push('octets redacted (credentials, or fields unknown)');
   return parts.join(' · ');
 }
 
@@ -387,7 +412,7 @@ export function detailsHtml(row: LadderRow): string {
   parts.push(
     row.octets
       ? `<h3>Octets (${row.octets.length / 2}: 9 of header, ${row.length} of payload)</h3><pre class="hex">${e(hexDump(row.octets))}</pre>`
-      : `<h3>Octets</h3><p>${row.redacted ? 'Redacted: this header block carries a cookie or authorization (run with --show-secrets to see it).' : row.octetsOmitted ? 'Not kept here, to bound memory (a --trace-file keeps every octet).' : 'Not recorded in this trace.'}</p>`,
+      : `<h3>Octets</h3><p>${row.redacted ? 'Redacted: this header block carries a cookie or authorization, or its fields could not be read, so it might (run with --show-secrets to see it).' : row.octetsOmitted ? 'Not kept here, to bound memory (a --trace-file keeps every octet).' : 'Not recorded in this trace.'}</p>`,
   );
   return parts.join('\n');
 }

@@ -3,7 +3,8 @@
 // frames there are, so what is kept has a budget: per connection (oldest
 // records dropped first, and counted), in connections (the oldest closed
 // ones forgotten first), and per frame (large frames keep their decoded
-// fields but not their octets; a trace file keeps every octet).
+// fields but not their octets, long values are cut; a trace file keeps
+// everything).
 
 import type { TraceRecord, TraceSink } from '../trace.js';
 import { traceRecordToJSON, type TraceRecordJSON } from '../trace-format.js';
@@ -16,9 +17,11 @@ export interface RecorderLimits {
   bytesPerConnection: number;
   /** Frames longer than this keep no octets in memory. Default 2,048. */
   maxFrameOctets: number;
+  /** Field and table entry values longer than this are cut (with a note of how much) in memory. Default 256. */
+  maxValueLength: number;
 }
 
-export const DEFAULT_RECORDER_LIMITS: RecorderLimits = { maxConnections: 32, bytesPerConnection: 1024 * 1024, maxFrameOctets: 2048 };
+export const DEFAULT_RECORDER_LIMITS: RecorderLimits = { maxConnections: 32, bytesPerConnection: 1024 * 1024, maxFrameOctets: 2048, maxValueLength: 256 };
 
 interface Kept {
   index: number;
@@ -34,8 +37,11 @@ interface ConnectionRecords {
   next: number;
   bytes: number;
   dropped: number;
-  listeners: Set<(record: TraceRecordJSON, index: number) => void>;
+  listeners: Set<RecordListener>;
 }
+
+/** Hears a record as it is kept: its index among the connection's records, and about how many octets it holds. */
+export type RecordListener = (record: TraceRecordJSON, index: number, size: number) => void;
 
 export class TraceRecorder {
   readonly limits: RecorderLimits;
@@ -53,6 +59,13 @@ export class TraceRecorder {
       json.octetsOmitted = true;
       if ('data' in json.frame) json.frame = { ...json.frame, data: `(${record.kind === 'frame' ? record.length : 0} octets, not kept)` };
     }
+    const cut = this.limits.maxValueLength;
+    const shorten = <T extends { value: string }>(list: T[]): T[] => (list.some((f) => f.value.length > cut) ? list.map((f) => (f.value.length > cut ? { ...f, value: `${f.value.slice(0, cut)}… (${f.value.length - cut} more)` } : f)) : list);
+    if (json.kind === 'fields') json.fields = shorten(json.fields);
+    else if (json.kind === 'hpack') {
+      json.inserted = shorten(json.inserted);
+      json.evicted = shorten(json.evicted);
+    }
     const c = this.#connection(record.connection);
     if (json.kind === 'open') c.summary.transport = json.transport;
     else if (json.kind === 'frame') c.summary.frames++;
@@ -66,7 +79,7 @@ export class TraceRecorder {
       c.first++;
       c.dropped++;
     }
-    for (const listener of c.listeners) listener(json, c.next - 1);
+    for (const listener of c.listeners) listener(json, c.next - 1, size);
   }
 
   /** Connections remembered, oldest first. */
@@ -87,7 +100,7 @@ export class TraceRecorder {
   }
 
   /** Hear each new record of a connection; returns the way to stop. */
-  subscribe(connection: number, listener: (record: TraceRecordJSON, index: number) => void): () => void {
+  subscribe(connection: number, listener: RecordListener): () => void {
     const c = this.#connection(connection);
     c.listeners.add(listener);
     return () => c.listeners.delete(listener);

@@ -102,6 +102,22 @@ describe('ladder: arbitrary traces', () => {
     );
   });
 
+  it('a hostile trace file (markup where numbers belong, wrong types anywhere) draws escaped, without throwing', () => {
+    const evil = '"><img src=x onerror=alert(1)>';
+    const records = [
+      { kind: 'frame', t: evil, connection: 1, line: evil, seq: evil, direction: 'in', type: evil, streamId: evil, flags: evil, length: evil, summary: 7, frame: null, octets: evil },
+      { kind: 'windows', t: 1, connection: 1, line: '', seq: evil, streamId: 1, connectionWindow: { send: evil, receive: evil }, streamWindow: evil },
+      { kind: 'fields', t: 1, connection: 1, line: '', direction: 'in', streamId: 1, fields: [{ name: evil, value: { toString: 1 } }, null, 5] },
+      { kind: 'hpack', t: 1, connection: 1, line: '', direction: evil, streamId: 1, inserted: [{ name: evil, value: evil, size: evil }], evicted: evil, insertedAndEvicted: evil, resizedFrom: evil, size: evil, maxSize: evil, entries: evil },
+      { kind: 'push', t: 1, connection: 1, line: '', parentId: evil, path: evil, decision: 'refused', reason: evil, message: evil, cause: evil },
+      { kind: 'open', t: 1, connection: 1, line: '', transport: { evil } },
+    ] as unknown as TraceRecordJSON[];
+    const svg = traceFileSvg(header, records, 1, evil);
+    const html = traceFileHtml(header, records, 1, evil);
+    for (const out of [svg, html]) expect(out).to.not.contain('<img');
+    for (const row of buildLadder(records, 1, { perspective: 'server' })) expect(detailsHtml(row)).to.not.contain('<img');
+  });
+
   it('an empty trace, and a trace with no frames, render', () => {
     expect(renderLadderSvg([], { perspective: 'client', title: 'empty' })).to.match(/^<svg[^>]*>[\s\S]*<\/svg>$/);
     const html = ladderHtml({ title: 't', perspective: 'server', records: [], connections: [], connection: 1 });

@@ -139,6 +139,29 @@ describe('explorer', function () {
     expect(explorer.heldBytes()).to.be.at.most(limit);
   });
 
+  it('what waits for a watcher that reads nothing stays within its budget, whatever the records weigh; pages are rate-limited', async () => {
+    explorer.close();
+    await new Promise<void>((r) => server.close(r));
+    explorer = new Explorer({ intervalMs: 5, maxBacklogBytes: 256 * 1024, stallMs: 60000, pagesPerSecond: 3 });
+    server = createServer({ traceDetail: true, trace: explorer.sink }, (req, res) => (explorer.owns(req) ? explorer.serve(req, res) : res.end('ok')));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${server.address().port}`;
+    const load = open();
+    await get(load, '/');
+    const w = await watch(open('small'), 1);
+    w.stream.pause();
+    let most = 0;
+    const fat = '\u0001'.repeat(4000); // six octets of JSON each
+    for (let i = 0; i < 300; i++) {
+      await new Promise<void>((resolve) => load.request({ ':path': '/', 'x-fat': fat }).on('data', () => {}).on('end', resolve).on('error', resolve));
+      most = Math.max(most, explorer.heldBytes());
+    }
+    // The recorder's budget (1 MiB for this connection, and the watcher's own) and one backlog.
+    expect(most).to.be.at.most(2 * 1024 * 1024 + 256 * 1024);
+    const statuses = await Promise.all(Array.from({ length: 6 }, () => new Promise<number>((resolve) => load.request({ ':path': '/_wire/' }).on('response', (h) => resolve(Number(h[':status']))).on('data', () => {}))));
+    expect(statuses.filter((s) => s === 503).length, String(statuses)).to.be.at.least(3);
+  });
+
   it('a watcher that does not read is let go; watchers are limited in number', async () => {
     explorer.close();
     await new Promise<void>((r) => server.close(r));
