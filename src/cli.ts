@@ -28,6 +28,8 @@ import { pickConnection, traceFileHtml, traceFileSvg } from './ladder/page.js';
 import { isDetail, type TraceRecord, type TraceSink } from './trace.js';
 import { parseTraceFile, TraceFileError, TraceFileWriter } from './trace-format.js';
 import { QlogWriter } from './qlog.js';
+import { parseBandwidth, runLab } from './lab/lab-run.js';
+import { checkPage, SEED_PAGE } from './lab/page.js';
 
 /** Exit statuses, as documented in the README. */
 const OK = 0;
@@ -143,6 +145,28 @@ options:
   -h, --help          this help
 
 exit status: 0 written, 1 the file cannot be read or written, 2 usage.`,
+  lab: `usage: h2wire lab [options]
+
+Load a page four ways on a simulated link, h2wire's client and server engines
+on a virtual clock, and compare: none (the parser finds the subresources),
+push, 103 Early Hints (the first only, as Chromium), <link rel=preload>.
+Exactly reproducible; docs/push-lab.md says what is modelled.
+
+options:
+  --rtt MS[,MS...]     round-trip time(s) (default 100); several: a sweep
+  --bandwidth B        20mbit (default), 500kbit, 1gbit, or inf
+  --think MS           server time before the page's HEADERS (default 50)
+  --cwnd N             initial congestion window in segments (default 10;
+                       inf: no slow start)
+  --cache C            cold (default), warm, or both
+  --page FILE          a page description (JSON; default: the seed page)
+  --push-order O       first (default): pushed responses go before the page;
+                       after-page: only the promises do, the data after it
+  -o, --output FILE    also write an HTML report: tables, waterfalls, and
+                       gain against RTT
+  -h, --help           this help
+
+exit status: 0 done, 1 a page file that cannot be read, 2 usage.`,
 };
 
 const USAGE_TEXT = `h2wire: HTTP/2 server push, frame by frame
@@ -152,6 +176,7 @@ usage:
   h2wire get URL [--trace] [-o FILE] ...             a request, pushes shown
   h2wire decode HEX|-                                frames (and field blocks) from hex
   h2wire view FILE.jsonl [-o ladder.html] [--svg]    a trace file as a ladder diagram
+  h2wire lab [--rtt 10,50,100,200] [-o report.html]  push vs Early Hints vs preload, simulated
   h2wire COMMAND --help                              a command's options
   h2wire --version
 
@@ -661,6 +686,60 @@ async function viewCommand(args: string[]): Promise<number> {
   return OK;
 }
 
+// ---- lab --------------------------------------------------------------------
+
+async function labCommand(args: string[]): Promise<number> {
+  const { values } = parse('lab', args, {
+    rtt: { type: 'string', default: '100' },
+    bandwidth: { type: 'string', default: '20mbit' },
+    think: { type: 'string', default: '50' },
+    cwnd: { type: 'string', default: '10' },
+    cache: { type: 'string', default: 'cold' },
+    page: { type: 'string' },
+    'push-order': { type: 'string', default: 'first' },
+    output: { type: 'string', short: 'o' },
+  });
+  if (values.help) return help('lab');
+  const pushOrder = values['push-order'];
+  if (pushOrder !== 'first' && pushOrder !== 'after-page') throw new UsageError(`--push-order ${pushOrder}: first or after-page`);
+  const rtts = values.rtt.split(',').map(Number);
+  if (rtts.some((r) => !(r >= 0 && r <= 10000))) throw new UsageError(`--rtt ${values.rtt}: give milliseconds, 0 to 10,000, separated by commas`);
+  let bytesPerMs: number;
+  try {
+    bytesPerMs = parseBandwidth(values.bandwidth);
+  } catch (e) {
+    throw new UsageError(`--${(e as Error).message}`);
+  }
+  const think = Number(values.think);
+  if (!(think >= 0 && think <= 60000)) throw new UsageError(`--think ${values.think}: give milliseconds, 0 to 60,000`);
+  const cwnd = /^inf/i.test(values.cwnd) ? Infinity : Number(values.cwnd);
+  if (!(cwnd >= 1) || (Number.isFinite(cwnd) && !Number.isInteger(cwnd))) throw new UsageError(`--cwnd ${values.cwnd}: give a number of segments (10 is today's usual, RFC 6928), or inf`);
+  const caches = values.cache === 'both' ? (['cold', 'warm'] as const) : values.cache === 'cold' || values.cache === 'warm' ? ([values.cache] as const) : undefined;
+  if (!caches) throw new UsageError(`--cache ${values.cache}: cold, warm or both`);
+  let page = SEED_PAGE;
+  if (values.page !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(values.page, 'utf8');
+    } catch (e) {
+      throw new Error(`--page ${values.page}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    try {
+      page = checkPage(JSON.parse(text));
+    } catch (e) {
+      throw new Error(`--page ${values.page}: ${(e as Error).message}`);
+    }
+  }
+  if (values.output !== undefined) checkWritable('-o', values.output);
+  const run = runLab({ page, rtts, caches: [...caches], bytesPerMs, initialCwnd: cwnd, thinkMs: think, pushOrder });
+  console.log(run.text);
+  if (values.output !== undefined) {
+    writeFileSync(values.output, run.html);
+    console.log(dim(`\nreport written to ${values.output}`));
+  }
+  return OK;
+}
+
 // ---- main -------------------------------------------------------------------
 
 function help(command?: string): number {
@@ -673,7 +752,7 @@ function version(): string {
   return `h2wire ${pkg.version} (node ${process.version})`;
 }
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { decode: decodeCommand, demo: demoCommand, get: getCommand, view: viewCommand };
+const commands: Record<string, (args: string[]) => Promise<number>> = { decode: decodeCommand, demo: demoCommand, get: getCommand, view: viewCommand, lab: labCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,0 +1,66 @@
+// `h2wire lab`: the four modes under each set of conditions asked for, as
+// tables (text) and as one HTML report (waterfalls, gain against RTT).
+
+import { LAB_MODES, type LabConditions, type LabMode, type LoadResult, runLoad } from './load.js';
+import type { LabPage } from './page.js';
+import { describeConditions, gainBound, labHtml, resultTable, type SweepPoint, sweepSvg, waterfallSvg } from './report.js';
+
+export interface LabOptions {
+  page: LabPage;
+  rtts: number[];
+  caches: Array<'cold' | 'warm'>;
+  bytesPerMs: number;
+  initialCwnd: number;
+  thinkMs: number;
+  mss?: number;
+  pushOrder?: 'first' | 'after-page';
+}
+
+export interface LabRun {
+  /** Per (cache, RTT): the conditions and the four results. */
+  runs: Array<{ conditions: LabConditions; results: LoadResult[] }>;
+  text: string;
+  html: string;
+}
+
+/** Parse "20mbit", "500kbit", "1gbit", "inf" into octets per ms. */
+export function parseBandwidth(text: string): number {
+  if (/^(inf|infinity|unlimited)$/i.test(text)) return Infinity;
+  const m = /^(\d+(?:\.\d+)?)\s*(k|m|g)?bit(?:\/s)?$/i.exec(text.trim());
+  if (!m) throw new Error(`bandwidth ${text}: write it as 500kbit, 20mbit, 1gbit or inf`);
+  const bits = Number(m[1]) * { k: 1e3, m: 1e6, g: 1e9, '': 1 }[(m[2] ?? '').toLowerCase() as 'k' | 'm' | 'g' | ''];
+  if (!(bits > 0)) throw new Error(`bandwidth ${text}: must be above 0`);
+  return bits / 8 / 1000;
+}
+
+export function runLab(options: LabOptions): LabRun {
+  const runs: LabRun['runs'] = [];
+  const sections: Array<{ heading: string; table: string; svg: string }> = [];
+  const text: string[] = [];
+  const sweeps: string[] = [];
+  for (const cache of options.caches) {
+    const points: SweepPoint[] = [];
+    for (const rttMs of options.rtts) {
+      const conditions: LabConditions = { rttMs, bytesPerMs: options.bytesPerMs, initialCwnd: options.initialCwnd, mss: options.mss ?? 1460, thinkMs: options.thinkMs, cache, pushOrder: options.pushOrder ?? 'first' };
+      const results = LAB_MODES.map((mode) => runLoad(options.page, mode, conditions));
+      runs.push({ conditions, results });
+      const heading = describeConditions(conditions);
+      const table = resultTable(results, conditions, options.page);
+      text.push(`${heading}\n${table}`);
+      sections.push({ heading, table, svg: waterfallSvg(results, conditions, `Waterfalls: ${cache} cache, RTT ${rttMs} ms`) });
+      const none = results[0]!;
+      const gains = {} as Record<LabMode, number>;
+      const bounds = {} as Record<LabMode, number>;
+      for (const r of results) {
+        gains[r.mode] = none.allDone - r.allDone;
+        bounds[r.mode] = gainBound(r.mode, conditions, options.page, none);
+      }
+      points.push({ rttMs, gains, bounds });
+    }
+    if (options.rtts.length > 1) {
+      const { rtts: _r, caches: _c, page: _p, ...rest } = options;
+      sweeps.push(sweepSvg(points, { ...rest, mss: options.mss ?? 1460, cache }, `Gain over none against RTT (${cache} cache)`));
+    }
+  }
+  return { runs, text: text.join('\n\n'), html: labHtml(sections, options.page, sweeps.join('\n')) };
+}
