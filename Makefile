@@ -28,10 +28,12 @@ fuzz: build
 demo: build
 	node build/src/cli.js demo --trace
 
-# Regenerate the trace in docs/push-on-the-wire.md from a real run, and the
-# README's table of error labels from src/error-labels.ts.
+# Regenerate the trace in docs/push-on-the-wire.md from a real run, the push
+# lab's results in docs/push-lab.md, and the README's table of error labels
+# from src/error-labels.ts.
 docs: build
 	node build/src/demo/walkthrough.js --write docs/push-on-the-wire.md
+	node build/src/lab/lab-docs.js --write docs/push-lab.md
 	node build/src/demo/error-label-table.js --write README.md
 
 bench: build

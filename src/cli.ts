@@ -103,7 +103,8 @@ h2c with prior knowledge), accepting pushes and showing the pushed responses.
 options:
   --trace               print every frame in and out, with stream states
   --trace-file FILE     write the trace, octets and all, to FILE (JSON Lines)
-  --ladder FILE         draw the connection as a ladder diagram in FILE (HTML)
+  --ladder FILE         draw the connection as a ladder diagram in FILE (HTML;
+                        a static SVG if FILE ends in .svg)
   --qlog DIR            write the connection's events as qlog into DIR
   --no-push             refuse pushes (SETTINGS_ENABLE_PUSH=0)
   -X, --method M        request method (default GET)
@@ -412,8 +413,8 @@ async function demoCommand(args: string[]): Promise<number> {
     },
     (req, res) => (explorer?.owns(req) ? explorer.serve(req, res) : seed(req, res)),
   );
-  if (traceFile && !worker) console.log(`trace written to ${traceFile.path} (h2wire view ${traceFile.path} draws it)`);
-  if (qlog && !worker) console.log(`qlog files written to ${qlog.directory} (one .sqlog per connection; open them in qvis)`);
+  if (traceFile && !worker) console.log(`tracing to ${traceFile.path} (h2wire view ${traceFile.path} draws it)`);
+  if (qlog && !worker) console.log(`qlog to ${qlog.directory} (one .sqlog per connection; open them in qvis)`);
   if (explorer && !worker && !isLoopback(values.host))
     console.log(`note: the explorer at /_wire/ shows every connection's frames (paths, fields; credentials redacted) to anyone who can reach ${values.host}; --no-explorer turns it off`);
   if (keyLog && tls && !worker) console.log(`TLS keys logged to ${keyLog} (NSS key log format: Wireshark decrypts the capture with it)`);
@@ -593,7 +594,9 @@ async function getCommand(args: string[]): Promise<number> {
     await qlog?.close().then(() => say(dim(`qlog written to ${qlog.directory}`)));
     if (recorder && values.ladder !== undefined) {
       const { records } = recorder.records(1);
-      writeFileSync(values.ladder, traceFileHtml({ kind: 'trace', format: 'h2wire-trace', version: 1, perspective: 'client', startedAt: new Date().toISOString() }, records, 1, `h2wire get ${url}`));
+      const header = { kind: 'trace', format: 'h2wire-trace', version: 1, perspective: 'client', startedAt: new Date().toISOString() } as const;
+      const draw = /\.svg$/i.test(values.ladder) ? traceFileSvg : traceFileHtml; // the file's name says which
+      writeFileSync(values.ladder, draw(header, records, 1, `h2wire get ${url}`));
       say(dim(`ladder diagram written to ${values.ladder} (${records.filter((r) => r.kind === 'frame').length} frames)`));
     }
   }
@@ -653,12 +656,16 @@ async function viewCommand(args: string[]): Promise<number> {
   if (values.help) return help('view');
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new UsageError('give one trace file, written by --trace-file (h2wire view --help)');
+  if (values.output !== undefined && values.output !== '-') checkWritable('-o', values.output);
   let text: string;
   try {
     text = file === '-' ? await readStdin() : readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a trace file' : `cannot read it (${code ?? (e as Error).message})`}`);
   }
+  if (text.startsWith('\x1e')) throw new Error(`${file}: a qlog file (JSON-SEQ); view draws the trace files --trace-file writes (.jsonl), and qvis opens qlog`);
+  if (/^\s*</.test(text)) throw new Error(`${file}: an HTML or XML file (a ladder already drawn?); view draws the trace files --trace-file writes (.jsonl)`);
   let parsed;
   try {
     parsed = parseTraceFile(text);
@@ -669,7 +676,10 @@ async function viewCommand(args: string[]): Promise<number> {
   const wanted = values.connection === undefined ? undefined : Number(values.connection);
   if (wanted !== undefined && !Number.isInteger(wanted)) throw new UsageError(`--connection ${values.connection}: give a connection number, as in the trace's #N`);
   const connection = pickConnection(parsed.records, wanted);
-  if (connection === undefined) throw new Error(wanted === undefined ? `${file}: the trace has no connection to draw` : `${file}: no connection ${wanted} in this trace`);
+  if (connection === undefined) {
+    const known = [...new Set(parsed.records.map((r) => r.connection))];
+    throw new Error(wanted === undefined ? `${file}: the trace has no connection to draw` : `${file}: no connection ${wanted} in this trace (it has ${known.length ? known.map((c) => `#${c}`).join(', ') : 'none'})`);
+  }
   const title = `h2wire ladder: ${basename(file)}, connection #${connection}`;
   const output = values.svg ? traceFileSvg(parsed.header, parsed.records, connection, title) : traceFileHtml(parsed.header, parsed.records, connection, title);
   const target = values.output ?? `${file.replace(/\.jsonl?$/, '')}.${values.svg ? 'svg' : 'html'}`;

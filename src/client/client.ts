@@ -245,6 +245,7 @@ export class Http2Client {
       this.#socket.once('close', () => {
         clearTimeout(this.#tick);
         this.#fail(new ClientError('closed', `the connection to ${url.host} closed before the exchange was complete`));
+        tracer?.close(1);
         resolve();
       }),
     );

@@ -37,6 +37,35 @@ function page(protocol: string, pushReport: string, pushed: boolean, url: string
 `;
 }
 
+/**
+ * The push lab's other way, in a browser: 103 Early Hints (RFC 8297) with a
+ * preload of /style.css, then `think` ms (?think=MS, default 300, at most
+ * 5,000) before the page. A browser that acts on the hint fetches the
+ * stylesheet while the server thinks (docs/push-lab.md, "A real browser").
+ */
+async function earlyHints(req: Parameters<Handler>[0], res: Parameters<Handler>[1]): Promise<void> {
+  const asked = Number(new URL(req.path, 'http://x').searchParams.get('think') ?? 300);
+  const think = Number.isFinite(asked) ? Math.min(Math.max(asked, 0), 5000) : 300;
+  res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+  await new Promise((resolve) => setTimeout(resolve, think));
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.setHeader('cache-control', 'no-store');
+  res.end(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>h2wire: 103 Early Hints</title>
+<link rel="stylesheet" href="/style.css">
+</head>
+<body>
+<h1>103 Early Hints</h1>
+<p>Before this page, the server sent <code>103 Early Hints</code> with <code>Link: &lt;/style.css&gt;; rel=preload; as=style</code>, then thought for ${think} ms.
+A browser that acts on the hint fetched the stylesheet meanwhile: <code>performance.getEntriesByName(location.origin + '/style.css')[0].initiatorType</code> is <code>"early-hints"</code>.</p>
+</body>
+</html>
+`);
+}
+
 export interface SeedOptions {
   /** Where the explorer is served (the page links to it), if it is. */
   explorer?: string | undefined;
@@ -56,6 +85,7 @@ async function serveSeed(req: Parameters<Handler>[0], res: Parameters<Handler>[1
     res.end(STYLE_CSS); // for HEAD the server sends the head only
     return;
   }
+  if (req.path.startsWith('/early-hints')) return earlyHints(req, res);
   if (req.path !== '/') {
     res.statusCode = 404;
     res.setHeader('content-type', 'text/plain; charset=utf-8');

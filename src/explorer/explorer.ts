@@ -134,8 +134,10 @@ export class Explorer {
       connections: list,
       connection: shown,
       peerIsVisitor: shown === own,
+      connectionUrl: `${this.base}?connection={connection}`,
       folds: this.#foldsOf(shown),
-      live: { events: `${this.base}events?connection=${shown}&from=${next}`, connectionUrl: `${this.base}?connection={connection}` },
+      // A closed connection has nothing more to say: no update stream for it.
+      live: list.find((c) => c.connection === shown)?.closed ? undefined : { events: `${this.base}events?connection=${shown}&from=${next}`, connectionUrl: `${this.base}?connection={connection}` },
     };
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.setHeader('cache-control', 'no-store');

@@ -101,15 +101,16 @@ export function waterfallSvg(results: readonly LoadResult[], c: LabConditions, t
   const scale = (colWidth - 20) / (end > 0 ? end : 1);
   const rowsHeight = 40 + Math.max(...results.map((r) => r.resources.length)) * 32;
   const width = colWidth * results.length + 20;
-  const height = rowsHeight + 70;
+  const height = rowsHeight + 84;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}">`,
     `<title>${escapeXml(title)}</title>`,
     '<style>text{font:11px ui-monospace,Menlo,Consolas,monospace;fill:#1b1b1b}.h{font-weight:bold;font-size:12px}.s{fill:#555}</style>',
     `<text x="10" y="16" class="h">${escapeXml(title)}</text>`,
-    `<text x="10" y="32" class="s">${escapeXml(describeConditions(c))}; bars: start → last octet; black tick: when the parser needed it; red line: all done</text>`,
+    `<text x="10" y="32" class="s">${escapeXml(describeConditions(c))}</text>`,
+    '<text x="10" y="46" class="s">bars: asked for (or promised) → last octet; black tick: when the parser needed it; red line: all done</text>',
   ];
-  results.forEach((r, i) => parts.push(waterfall(r, 10 + i * colWidth, 56, colWidth, scale)));
+  results.forEach((r, i) => parts.push(waterfall(r, 10 + i * colWidth, 70, colWidth, scale)));
   const axisY = height - 10;
   for (let i = 0; i < results.length; i++) parts.push(`<text x="${10 + i * colWidth}" y="${axisY}" class="s">0 → ${ms(end)}</text>`);
   parts.push('</svg>');
@@ -131,16 +132,17 @@ export function sweepSvg(points: readonly SweepPoint[], c: Omit<LabConditions, '
   const maxRtt = Math.max(...points.map((p) => p.rttMs), 1);
   const maxGain = Math.max(1, ...points.flatMap((p) => [...Object.values(p.gains), ...Object.values(p.bounds)]));
   const x = (rtt: number) => left + (rtt / maxRtt) * (w - left - 150);
-  const y = (gain: number) => bottom - (gain / maxGain) * (bottom - 50);
+  const y = (gain: number) => bottom - (gain / maxGain) * (bottom - 70);
   const colours: Record<LabMode, string> = { none: '#777777', push: '#c25400', hints: '#7d3c98', preload: '#117a65' };
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${escapeXml(title)}">`,
     `<title>${escapeXml(title)}</title>`,
     '<style>text{font:11px ui-monospace,Menlo,Consolas,monospace;fill:#1b1b1b}.h{font-weight:bold;font-size:12px}</style>',
     `<text x="10" y="16" class="h">${escapeXml(title)}</text>`,
-    `<text x="10" y="32">${escapeXml(describeConditions({ ...c, rttMs: NaN } as LabConditions).replace('RTT NaN ms, ', ''))}; dashed: the bound</text>`,
+    `<text x="10" y="32">${escapeXml(describeConditions({ ...c, rttMs: NaN } as LabConditions).replace('RTT NaN ms, ', ''))}</text>`,
+    `<text x="${w - 130}" y="${60 + 4 * 16}">dashed: bound</text>`,
     `<line x1="${left}" y1="${bottom}" x2="${w - 140}" y2="${bottom}" stroke="#333"/><line x1="${left}" y1="${bottom}" x2="${left}" y2="40" stroke="#333"/>`,
-    `<text x="${left}" y="${bottom + 30}">RTT (ms) →</text><text x="4" y="46">gain (ms)</text>`,
+    `<text x="${left}" y="${bottom + 30}">RTT (ms) →</text><text x="${left + 6}" y="52">gain (ms) ↑</text>`,
   ];
   for (const p of points) parts.push(`<text x="${x(p.rttMs) - 8}" y="${bottom + 14}">${p.rttMs}</text>`);
   for (const g of [0, maxGain / 2, maxGain]) parts.push(`<text x="${left - 40}" y="${y(g) + 4}">${Math.round(g)}</text>`);

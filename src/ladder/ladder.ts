@@ -172,7 +172,7 @@ export function buildLadder(records: readonly TraceRecordJSON[], connection: num
     for (let i = 0; i < folds.length; i++) {
       const f = folds[i]!;
       if (f.after !== seq) continue;
-      rows.push({ kind: 'collapsed', streamId: f.streamId, type: f.type, count: f.count, octets: f.octets, text: f.text });
+      if (f.count > 0) rows.push({ kind: 'collapsed', streamId: f.streamId, type: f.type, count: f.count, octets: f.octets, text: f.text });
       folds.splice(i--, 1);
     }
   };
@@ -258,7 +258,7 @@ export function buildLadder(records: readonly TraceRecordJSON[], connection: num
         break;
     }
   }
-  for (const f of folds) rows.push({ kind: 'collapsed', streamId: f.streamId, type: f.type, count: f.count, octets: f.octets, text: f.text });
+  for (const f of folds) if (f.count > 0) rows.push({ kind: 'collapsed', streamId: f.streamId, type: f.type, count: f.count, octets: f.octets, text: f.text });
   return rows;
 }
 
@@ -336,7 +336,8 @@ export function renderRow(row: LadderRow, y: number): string {
       `<g class="arrow" id="f${row.seq}" data-seq="${row.seq}" data-type="${escapeXml(row.type)}" data-stream="${row.streamId}" data-from="${row.from}" tabindex="0" role="listitem" aria-label="${escapeXml(`frame ${row.seq}, ${row.from} to ${row.from === 'client' ? 'server' : 'client'}: ${row.summary}`)}">`,
       `<title>${escapeXml(`#${row.seq} ${row.summary}`)}</title>`,
       `<rect class="hit" x="0" y="${y}" width="${LADDER_WIDTH}" height="${ROW}"/>`,
-      `<text class="t" x="${TIME_X}" y="${ay + 4}">${ms(row.t)}</text>`,
+      `<text class="t" x="${TIME_X}" y="${ay - 2}">frame ${row.seq}</text>`,
+      `<text class="t" x="${TIME_X}" y="${ay + 11}">${ms(row.t)}</text>`,
       `<line x1="${x1}" y1="${ay}" x2="${x2 + dir * 8}" y2="${ay}" stroke="${colour}" stroke-width="2"/>`,
       `<polygon points="${head}" fill="${colour}"/>`,
       `<text x="${(CLIENT_X + SERVER_X) / 2}" y="${ay - 4}" text-anchor="middle" fill="${colour}" style="fill:${colour}">${escapeXml(label)}</text>`,
@@ -349,7 +350,7 @@ export function renderRow(row: LadderRow, y: number): string {
     return [
       `<g class="collapsed" data-stream="${row.streamId}" data-type="${escapeXml(row.type)}" data-count="${row.count}" tabindex="0" role="listitem">`,
       `<rect x="${CLIENT_X - 4}" y="${y + 3}" width="${LADDER_WIDTH - CLIENT_X - 8}" height="${NOTE_ROW - 6}" rx="4" fill="#eaf1f8" stroke="${frameColour(row.type)}" stroke-dasharray="4 3"/>`,
-      `<text x="${CLIENT_X + 6}" y="${y + 17}">${escapeXml(clip(`${row.type} ×${row.count} on stream ${row.streamId} (${row.octets} octets): ${row.text}`, 120))}</text>`,
+      `<text x="${CLIENT_X + 6}" y="${y + 17}">${escapeXml(clip(`${row.type} ×${row.count} on stream ${row.streamId} (${row.octets} octets): ${row.text}`, 112))}</text>`,
       '</g>',
     ].join('');
   }
@@ -428,8 +429,10 @@ export interface LadderPageData {
   connection: number;
   peerIsVisitor?: boolean;
   folds?: Fold[];
-  /** Live: the server-sent events address to follow, and how to ask for another connection. */
+  /** Live: the server-sent events address to follow. */
   live?: { events: string; connectionUrl: string };
+  /** Served (the explorer): how to ask for another connection ("{connection}" replaced). Else the page switches itself. */
+  connectionUrl?: string;
 }
 
 export const PAGE_CSS = `body{margin:0;font:14px system-ui,sans-serif;color:#1b1b1b;background:#fafafa}
@@ -459,6 +462,8 @@ export function startLadderApp(data: LadderPageData): void {
   let selected = -1;
   let pending = false;
   let skipped = 0;
+  let stopped = false;
+  let updates = 0;
 
   for (const c of data.connections) {
     const option = doc.createElement('option');
@@ -469,7 +474,8 @@ export function startLadderApp(data: LadderPageData): void {
   }
   select.addEventListener('change', () => {
     const id = Number(select.value);
-    if (data.live) w.location.href = data.live.connectionUrl.replace('{connection}', String(id));
+    const url = data.connectionUrl ?? data.live?.connectionUrl;
+    if (url) w.location.href = url.replace('{connection}', String(id));
     else {
       data.connection = id;
       draw();
@@ -494,7 +500,10 @@ export function startLadderApp(data: LadderPageData): void {
     ladder.innerHTML = renderLadderSvg(rows, { perspective: data.perspective, title: data.title });
     const arrows = rows.filter((r) => r.kind === 'frame').length;
     const folded = folds.reduce((n, f) => n + f.count, 0);
-    status.textContent = `${arrows} frames${folded ? ` (+${folded} of the explorer's own DATA, folded)` : ''}${data.live ? ' · live' : ''}`;
+    const closed = records.some((r) => r.connection === data.connection && r.kind === 'close');
+    status.textContent = `${arrows} frames${folded ? ` (+${folded} of the explorer's own DATA, folded)` : ''}${closed ? ' · closed' : data.live && !stopped ? ' · live' : ''}`;
+    const option = select.querySelector(`option[value="${data.connection}"]`);
+    if (option) option.textContent = option.textContent.replace(/\(\d+ frames/, `(${arrows + folded} frames`).replace(/(frames)(?!, closed)\)/, closed ? '$1, closed)' : '$1)');
     doc.body.dataset.frames = String(arrows);
     if (keep >= 0) show(Math.min(keep, rows.length - 1));
   }
@@ -544,11 +553,18 @@ export function startLadderApp(data: LadderPageData): void {
       for (const r of update.records) records.push(r);
       folds.length = 0;
       for (const f of update.folds) folds.push(f);
-      doc.body.dataset.updates = String(Number(doc.body.dataset.updates ?? 0) + 1);
+      updates++;
+      // The server counts an update's DATA after writing it, so the count it sends leaves out the
+      // frame that carried it; each update came in one DATA frame at least, which this stream's fold
+      // (the newest) is told here.
+      const own = folds.reduce<Fold | undefined>((a, f) => (!a || f.streamId > a.streamId ? f : a), undefined);
+      if (own && own.count < updates) own.count = updates;
+      doc.body.dataset.updates = String(updates);
       redraw();
     });
     source.addEventListener('error', () => {
       source.close(); // do not reconnect: a new page load starts a new stream
+      stopped = true;
       status.textContent = `${status.textContent.replace(/ · live.*$/, '')} · live updates stopped (the connection ended?)`;
     });
   }

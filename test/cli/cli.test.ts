@@ -357,10 +357,12 @@ describe('cli: trace files and ladders', function () {
     expect(r.stderr).to.include(`${bad}: line 1: the first line is not an h2wire-trace header: is this a trace file written by --trace-file?`);
     const missing = await h2wire(['view', join(work, 'nope.jsonl')]);
     expect(missing.code).to.equal(1);
-    expect(missing.stderr).to.match(/nope\.jsonl: cannot read it \(ENOENT\)/);
+    expect(missing.stderr).to.match(/nope\.jsonl: no such file/);
     const file = join(work, 'get.jsonl');
     const none = await h2wire(['view', file, '--connection', '9']);
-    expect(none.stderr).to.include('no connection 9 in this trace');
+    expect(none.stderr).to.include('no connection 9 in this trace (it has #1)');
+    const html = await h2wire(['view', join(work, 'get.html')]);
+    expect(html.stderr).to.include('an HTML or XML file (a ladder already drawn?)');
     expect((await h2wire(['view'])).code).to.equal(2);
   });
 
@@ -368,6 +370,29 @@ describe('cli: trace files and ladders', function () {
     const r = await h2wire(['get', `${h2cUrl}/`, '--trace-file', join(work, 'no', 'such', 'dir', 't.jsonl')]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.match(/--trace-file \S+t\.jsonl: cannot write it \(ENOENT\)/);
+  });
+});
+
+describe('cli: lab', function () {
+  this.timeout(20_000);
+
+  it('runs the four modes on the seed page in one command: a readable table; -o writes the report', async () => {
+    const out = join(work, 'lab.html');
+    const r = await h2wire(['lab', '--rtt', '50,100', '-o', out]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include('RTT 100 ms, 20 Mbit/s, initial cwnd 10 × 1460 octets, slow start, think 50 ms, cache cold');
+    for (const mode of ['none', 'push', 'hints', 'preload']) expect(r.stdout).to.match(new RegExp(`^${mode} +[\\d.]+ ms`, 'm'));
+    expect(readFileSync(out, 'utf8')).to.include('<h2>Gain against RTT</h2>');
+  });
+
+  it('a mistake in an option or a page file says which, exit 2 or 1', async () => {
+    expect((await h2wire(['lab', '--bandwidth', 'fast'])).stderr).to.include('--bandwidth fast: write it as 500kbit, 20mbit, 1gbit or inf');
+    expect((await h2wire(['lab', '--cache', 'hot'])).code).to.equal(2);
+    const page = join(work, 'page.json');
+    writeFileSync(page, JSON.stringify({ size: 100, resources: [{ path: 'a.css', kind: 'stylesheet', size: 10 }] }));
+    const bad = await h2wire(['lab', '--page', page]);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.include('resources[0].path must be a path starting with /');
   });
 });
 
@@ -454,7 +479,7 @@ describe('cli: demo', function () {
       },
     });
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.include(`trace written to ${file} (h2wire view ${file} draws it)`);
+    expect(r.stdout).to.include(`tracing to ${file} (h2wire view ${file} draws it)`);
     expect(page).to.include('<a href="/_wire/">the wire explorer</a>');
     expect(wire).to.match(/<title>h2wire explorer: connection #\d+ \(yours\)<\/title>/);
     const kinds = readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind);

@@ -43,7 +43,13 @@ export class Chromium {
     });
   }
 
-  static launch(program: string, options: { windowSize?: string } = {}): Chromium {
+  /**
+   * `trustSpki`: the base64 SHA-256 of a certificate's public key, trusted
+   * as if a CA had signed it (--ignore-certificate-errors-spki-list), in
+   * place of --ignore-certificate-errors: responses over a connection with a
+   * certificate error are never cached, which changes what a page loads.
+   */
+  static launch(program: string, options: { windowSize?: string; trustSpki?: string } = {}): Chromium {
     const profile = mkdtempSync(join(tmpdir(), 'h2wire-cdp-'));
     const env = { ...process.env, HOME: profile, XDG_CONFIG_HOME: join(profile, '.config'), XDG_CACHE_HOME: join(profile, '.cache'), XDG_DATA_HOME: join(profile, '.local', 'share') };
     const args = [
@@ -56,7 +62,7 @@ export class Chromium {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      '--ignore-certificate-errors',
+      options.trustSpki ? `--ignore-certificate-errors-spki-list=${options.trustSpki}` : '--ignore-certificate-errors',
       `--user-data-dir=${join(profile, 'user-data')}`,
       `--window-size=${options.windowSize ?? '1400,1000'}`,
       '--remote-debugging-pipe',

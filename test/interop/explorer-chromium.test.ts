@@ -114,6 +114,7 @@ describe('explorer: headless Chromium draws its own connection (RFC 9113 frames,
     const folded = await page!.evaluate<Array<{ stream: number; count: number }>>(`[...document.querySelectorAll('#ladder g.collapsed')].map((g) => ({ stream: Number(g.dataset.stream), count: Number(g.dataset.count) }))`);
     const { connection, updateStreams } = explorerConnection();
     expect(folded.map((f) => f.stream)).to.deep.equal([...updateStreams]);
+    expect(folded[0]!.count, 'the update stream’s DATA, counted (at least one per update received)').to.be.at.least(1);
     const updateData = records.filter((r) => r.kind === 'frame' && r.connection === connection && r.frame.type === 'DATA' && updateStreams.has(r.frame.streamId)).length;
     expect(updateData, 'the update stream carried DATA').to.be.greaterThan(0);
     const counts = {
