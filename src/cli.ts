@@ -28,7 +28,7 @@ import { pickConnection, traceFileHtml, traceFileSvg } from './ladder/page.js';
 import { isDetail, type TraceRecord, type TraceSink } from './trace.js';
 import { parseTraceFile, TraceFileError, TraceFileWriter } from './trace-format.js';
 import { QlogWriter } from './qlog.js';
-import { parseBandwidth, runLab } from './lab/lab-run.js';
+import { crossCheck, parseBandwidth, runLab } from './lab/lab-run.js';
 import { checkPage, SEED_PAGE } from './lab/page.js';
 
 /** Exit statuses, as documented in the README. */
@@ -163,11 +163,14 @@ options:
   --page FILE          a page description (JSON; default: the seed page)
   --push-order O       first (default): pushed responses go before the page;
                        after-page: only the promises do, the data after it
+  --real               also load each over loopback TCP with a delay shim and
+                       compare with the model (exit 1 if they disagree)
   -o, --output FILE    also write an HTML report: tables, waterfalls, and
                        gain against RTT
   -h, --help           this help
 
-exit status: 0 done, 1 a page file that cannot be read, 2 usage.`,
+exit status: 0 done, 1 a page file that cannot be read (or --real disagrees),
+2 usage.`,
 };
 
 const USAGE_TEXT = `h2wire: HTTP/2 server push, frame by frame
@@ -708,6 +711,7 @@ async function labCommand(args: string[]): Promise<number> {
     page: { type: 'string' },
     'push-order': { type: 'string', default: 'first' },
     output: { type: 'string', short: 'o' },
+    real: { type: 'boolean', default: false },
   });
   if (values.help) return help('lab');
   const pushOrder = values['push-order'];
@@ -746,6 +750,18 @@ async function labCommand(args: string[]): Promise<number> {
   if (values.output !== undefined) {
     writeFileSync(values.output, run.html);
     console.log(dim(`\nreport written to ${values.output}`));
+  }
+  if (values.real) {
+    let agree = true;
+    for (const { conditions } of run.runs) {
+      const check = await crossCheck(page, conditions);
+      console.log(`\n${check.text}`);
+      agree &&= check.agree;
+    }
+    if (!agree) {
+      console.log(red('\nthe real loads and the model disagree beyond the tolerance (a busy machine? try again)'));
+      return FAILED;
+    }
   }
   return OK;
 }

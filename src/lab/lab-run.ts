@@ -2,6 +2,7 @@
 // tables (text) and as one HTML report (waterfalls, gain against RTT).
 
 import { LAB_MODES, type LabConditions, type LabMode, type LoadResult, runLoad } from './load.js';
+import { runLoadReal } from './real-link.js';
 import type { LabPage } from './page.js';
 import { describeConditions, gainBound, labHtml, resultTable, type SweepPoint, sweepSvg, waterfallSvg } from './report.js';
 
@@ -21,6 +22,31 @@ export interface LabRun {
   runs: Array<{ conditions: LabConditions; results: LoadResult[] }>;
   text: string;
   html: string;
+}
+
+/** How far a load over loopback sockets may be from the model (docs/push-lab.md): timers and the event loop add a little on every one-way trip. */
+export const REAL_TOLERANCE = { fraction: 0.2, ms: 15 };
+
+export const withinTolerance = (model: number, real: number) => Math.abs(real - model) <= REAL_TOLERANCE.fraction * model + REAL_TOLERANCE.ms;
+
+/**
+ * --real: each mode loaded over loopback TCP with the delay shim, beside the
+ * model under the same conditions (no slow start: loopback's window is large).
+ */
+export async function crossCheck(page: LabPage, conditions: LabConditions): Promise<{ text: string; agree: boolean; rows: Array<{ mode: LabMode; model: LoadResult; real: LoadResult }> }> {
+  const c = { ...conditions, initialCwnd: Infinity };
+  const rows: Array<{ mode: LabMode; model: LoadResult; real: LoadResult }> = [];
+  for (const mode of LAB_MODES) rows.push({ mode, model: runLoad(page, mode, c), real: await runLoadReal(page, mode, c) });
+  const f = (x: number) => `${Math.round(x * 10) / 10} ms`;
+  const lines = [`--real: loopback TCP with a delay shim, against the model (${describeConditions(c)}); tolerance ${REAL_TOLERANCE.fraction * 100}% + ${REAL_TOLERANCE.ms} ms`];
+  lines.push('mode     model page  real page  model all  real all  agree');
+  let agree = true;
+  for (const r of rows) {
+    const ok = withinTolerance(r.model.pageDone, r.real.pageDone) && withinTolerance(r.model.allDone, r.real.allDone);
+    agree &&= ok;
+    lines.push(`${r.mode.padEnd(7)}  ${f(r.model.pageDone).padStart(10)}  ${f(r.real.pageDone).padStart(9)}  ${f(r.model.allDone).padStart(9)}  ${f(r.real.allDone).padStart(8)}  ${ok ? 'yes' : 'NO'}`);
+  }
+  return { text: lines.join('\n'), agree, rows };
 }
 
 /** Parse "20mbit", "500kbit", "1gbit", "inf" into octets per ms. */

@@ -78,20 +78,56 @@ function requestFields(path: string): HeaderField[] {
 
 const contentType = (r: LabResource | undefined) => (r === undefined ? 'text/html' : r.kind === 'stylesheet' ? 'text/css' : r.kind === 'script' ? 'text/javascript' : r.kind === 'font' ? 'font/woff2' : 'image/png');
 
-/** Load the page once, in one mode, under the given conditions. Deterministic: same inputs, same result. */
+/**
+ * Where a load runs: a clock, timers, and two one-way links that deliver
+ * octets to the other end (calling `deliver`). The simulation is one; real
+ * sockets with a delay shim are another (real-link.ts).
+ */
+export interface LoadWorld {
+  now(): number;
+  after(ms: number, run: () => void): void;
+  /** Make the two links; each calls its `deliver` with the octets that arrived. */
+  links(toServer: (octets: Uint8Array) => void, toClient: (octets: Uint8Array) => void): { toServer: Link; toClient: Link };
+}
+
+export interface Link {
+  send(octets: Uint8Array): void;
+  /** Octets sent so far. */
+  readonly sent: number;
+}
+
+/** Load the page once, in one mode, under the given conditions, on the simulated link. Deterministic: same inputs, same result. */
 export function runLoad(page: LabPage, mode: LabMode, conditions: LabConditions): LoadResult {
   const sim = new Simulation();
+  const world: LoadWorld = {
+    now: () => sim.now,
+    after: (ms, run) => sim.after(ms, run),
+    links: (toServer, toClient) => ({ toServer: new Pipe(sim, conditions, toServer), toClient: new Pipe(sim, conditions, toClient) }),
+  };
+  const load = startLoad(page, mode, conditions, world);
+  sim.run();
+  return load.result();
+}
+
+/**
+ * Start a load in a world: both engines, the server's handling and the
+ * client's loader. `result()` reads what happened (call it once the world
+ * has nothing left to do); `done` says when every needed resource is complete.
+ */
+export function startLoad(page: LabPage, mode: LabMode, conditions: LabConditions, world: LoadWorld): { result(): LoadResult; done(): boolean } {
   const server = new Http2Endpoint({ role: 'server', now: 0, settings: { initialWindowSize: 6 * 1024 * 1024 }, connectionWindowSize: 15 * 1024 * 1024 });
   // A browser's windows (Chromium: 6 MiB per stream, 15 MiB per connection), so flow control is not what is measured.
   const client = new Http2Endpoint({ role: 'client', now: 0, settings: { enablePush: mode === 'push', initialWindowSize: 6 * 1024 * 1024 }, connectionWindowSize: 15 * 1024 * 1024 });
-  const toServer = new Pipe(sim, conditions, (octets) => {
-    serverEvents(server.receive(octets, sim.now));
-    flush();
-  });
-  const toClient = new Pipe(sim, conditions, (octets) => {
-    clientEvents(client.receive(octets, sim.now));
-    flush();
-  });
+  const { toServer, toClient } = world.links(
+    (octets) => {
+      serverEvents(server.receive(octets, world.now()));
+      flush();
+    },
+    (octets) => {
+      clientEvents(client.receive(octets, world.now()));
+      flush();
+    },
+  );
   const flush = () => {
     for (let again = true; again; ) {
       again = false;
@@ -143,7 +179,7 @@ export function runLoad(page: LabPage, mode: LabMode, conditions: LabConditions)
       const later = conditions.pushOrder === 'after-page';
       if (!later) for (const [id, r] of promised) respond(id, r);
       const id = e.streamId;
-      sim.after(conditions.thinkMs, () => {
+      world.after(conditions.thinkMs, () => {
         respond(id, undefined);
         if (later) for (const [pushed, r] of promised) respond(pushed, r);
         flush();
@@ -170,7 +206,7 @@ export function runLoad(page: LabPage, mode: LabMode, conditions: LabConditions)
     const t = timing(path, how);
     if (t.start !== undefined || t.how === 'cache') return;
     t.how = how;
-    t.start = sim.now;
+    t.start = world.now();
     streams.set(client.request(requestFields(path), { endStream: true }), { path, text: '', scanned: 0 });
   };
   /** The parser found a reference (in the page, or in a stylesheet). */
@@ -179,10 +215,10 @@ export function runLoad(page: LabPage, mode: LabMode, conditions: LabConditions)
     if (!r) return;
     const t = timing(path, 'parser');
     if (t.discovered !== undefined) return;
-    t.discovered = sim.now;
+    t.discovered = world.now();
     if (conditions.cache === 'warm') {
       t.how = 'cache';
-      t.done = sim.now;
+      t.done = world.now();
       return;
     }
     if (t.start === undefined) fetch(path, 'parser');
@@ -220,7 +256,7 @@ export function runLoad(page: LabPage, mode: LabMode, conditions: LabConditions)
           }
           const t = timing(path, 'push');
           t.how = 'push';
-          t.start = sim.now;
+          t.start = world.now();
           streams.set(e.promisedStreamId, { path, text: '', scanned: 0 });
           break;
         }
@@ -233,12 +269,12 @@ export function runLoad(page: LabPage, mode: LabMode, conditions: LabConditions)
           const s = streams.get(e.streamId);
           if (!s) break;
           const t = timing(s.path, 'page');
-          t.firstByte ??= sim.now;
+          t.firstByte ??= world.now();
           t.octets += body.length;
           const isPage = s.path === page.path;
           const isStylesheet = byPath.get(s.path)?.kind === 'stylesheet';
           if (isPage || isStylesheet) s.text += Buffer.from(body).toString('latin1');
-          if (e.endStream) t.done = sim.now;
+          if (e.endStream) t.done = world.now();
           if (isPage) scan(s, e.endStream);
           else if (isStylesheet && e.endStream) scan(s, true);
           break;
@@ -251,20 +287,28 @@ export function runLoad(page: LabPage, mode: LabMode, conditions: LabConditions)
 
   // ---- go ------------------------------------------------------------------------
   const pageTiming = timing(page.path, 'page');
-  pageTiming.start = 0;
+  pageTiming.start = world.now();
   streams.set(client.request(requestFields(page.path), { endStream: true }), { path: page.path, text: '', scanned: 0 });
   flush();
-  sim.run();
 
-  const needed = page.resources.map((r) => timings.get(r.path)).filter((t): t is ResourceTiming => t?.discovered !== undefined);
-  const pageDone = pageTiming.done ?? NaN;
-  const allDone = Math.max(pageDone, ...needed.map((t) => Math.max(t.done ?? NaN, t.discovered!)));
+  const needed = () => page.resources.map((r) => timings.get(r.path)).filter((t): t is ResourceTiming => t?.discovered !== undefined);
+  const start = pageTiming.start;
+  const since = (t: number | undefined) => (t === undefined ? undefined : t - start);
   return {
-    mode,
-    pageDone,
-    allDone,
-    wireOctets: toServer.sent + toClient.sent,
-    wastedOctets: wasted,
-    resources: [pageTiming, ...page.resources.map((r) => timings.get(r.path) ?? { path: r.path, how: 'parser' as const, start: undefined, discovered: undefined, firstByte: undefined, done: undefined, octets: 0 })],
+    done: () => pageTiming.done !== undefined && needed().every((t) => t.done !== undefined),
+    result: () => {
+      const all = needed();
+      const pageDone = (pageTiming.done ?? NaN) - start;
+      const allDone = Math.max(pageDone, ...all.map((t) => Math.max((t.done ?? NaN) - start, t.discovered! - start)));
+      const shifted = (t: ResourceTiming): ResourceTiming => ({ ...t, start: since(t.start), discovered: since(t.discovered), firstByte: since(t.firstByte), done: since(t.done) });
+      return {
+        mode,
+        pageDone,
+        allDone,
+        wireOctets: toServer.sent + toClient.sent,
+        wastedOctets: wasted,
+        resources: [shifted(pageTiming), ...page.resources.map((r) => shifted(timings.get(r.path) ?? { path: r.path, how: 'parser' as const, start: undefined, discovered: undefined, firstByte: undefined, done: undefined, octets: 0 }))],
+      };
+    },
   };
 }
