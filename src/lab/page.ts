@@ -116,6 +116,9 @@ export function checkPage(value: unknown): LabPage {
     for (const k of ['push', 'hint', 'preload']) if (o[k] !== undefined && typeof o[k] !== 'boolean') fail(`${where}.${k} must be true or false`);
     return { path: o.path as string, kind: o.kind as ResourceKind, size: o.size as number, in: at as LabResource['in'], push: o.push as boolean | undefined, hint: o.hint as boolean | undefined, preload: o.preload as boolean | undefined };
   });
+  if (resources.length > 200) fail(`${resources.length} resources: the lab takes at most 200`);
+  const total = resources.reduce((n, r) => n + r.size, p.size as number);
+  if (total > 100e6) fail(`${total} octets in all: the lab takes at most 100,000,000`);
   const paths = new Set(resources.map((r) => r.path));
   if (paths.size !== resources.length || paths.has(path as string)) fail('each resource needs a path of its own, not the page’s');
   for (const r of resources) if (typeof r.in === 'string' && r.in !== 'head' && !paths.has(r.in)) fail(`${r.path} is referenced from ${r.in}, which is not a resource of the page`);
