@@ -716,7 +716,7 @@ async function labCommand(args: string[]): Promise<number> {
   if (values.help) return help('lab');
   const pushOrder = values['push-order'];
   if (pushOrder !== 'first' && pushOrder !== 'after-page') throw new UsageError(`--push-order ${pushOrder}: first or after-page`);
-  const rtts = values.rtt.split(',').map(Number);
+  const rtts = values.rtt.split(',').map((r) => (r.trim() === '' ? NaN : Number(r)));
   if (rtts.some((r) => !(r >= 0 && r <= 10000))) throw new UsageError(`--rtt ${values.rtt}: give milliseconds, 0 to 10,000, separated by commas`);
   let bytesPerMs: number;
   try {
@@ -749,7 +749,7 @@ async function labCommand(args: string[]): Promise<number> {
   console.log(run.text);
   if (values.output !== undefined) {
     writeFileSync(values.output, run.html);
-    console.log(dim(`\nreport written to ${values.output}`));
+    console.error(dim(`report written to ${values.output}`));
   }
   if (values.real) {
     let agree = true;

@@ -34,16 +34,11 @@ export function labDocs(): { block: string; files: Map<string, string> } {
   const seed = runLab({ page: SEED_PAGE, rtts: [10, 50, 100, 200], caches: ['cold', 'warm'], ...SEED_CONDITIONS });
   parts.push('### The seed page: 20 Mbit/s, initial window 10 segments, think 50 ms\n');
   parts.push('```\n' + seed.text + '\n```\n');
-  const svgs = [...seed.html.matchAll(/<svg [\s\S]*?<\/svg>/g)].map((m) => `${m[0]}\n`);
-  // The HTML holds, per cache, the sweep and then a waterfall per RTT.
-  const [sweepCold, ...rest] = svgs;
-  const coldWaterfalls = rest.slice(0, 4);
-  const sweepWarm = rest[4]!;
-  const warmWaterfalls = rest.slice(5, 9);
-  files.set('seed-gain-cold.svg', sweepCold!);
-  files.set('seed-gain-warm.svg', sweepWarm);
-  [10, 50, 100, 200].forEach((rtt, i) => files.set(`seed-cold-${rtt}ms.svg`, coldWaterfalls[i]!));
-  files.set('seed-warm-100ms.svg', warmWaterfalls[2]!);
+  const waterfall = (cache: 'cold' | 'warm', rtt: number) => seed.runs.find((r) => r.conditions.cache === cache && r.conditions.rttMs === rtt)!.waterfall;
+  files.set('seed-gain-cold.svg', seed.sweeps.cold!);
+  files.set('seed-gain-warm.svg', seed.sweeps.warm!);
+  for (const rtt of [10, 50, 100, 200]) files.set(`seed-cold-${rtt}ms.svg`, waterfall('cold', rtt));
+  files.set('seed-warm-100ms.svg', waterfall('warm', 100));
   parts.push('![Gain over none against RTT, cold cache](push-lab/seed-gain-cold.svg)\n');
   parts.push('![Waterfalls at 100 ms, cold cache](push-lab/seed-cold-100ms.svg)\n');
   parts.push('![Waterfalls at 100 ms, warm cache](push-lab/seed-warm-100ms.svg)\n');
@@ -54,8 +49,8 @@ export function labDocs(): { block: string; files: Map<string, string> } {
   const afterPage = runLab({ ...heavy, pushOrder: 'after-page' });
   parts.push('### Where push hurts: a 400 KB image pushed, 20 Mbit/s, RTT 50 ms, think 0\n');
   parts.push('```\n' + first.text + '\n\n' + afterPage.text + '\n```\n');
-  files.set('heavy-first.svg', `${/<svg [\s\S]*?<\/svg>/.exec(first.html)![0]}\n`);
-  files.set('heavy-after-page.svg', `${/<svg [\s\S]*?<\/svg>/.exec(afterPage.html)![0]}\n`);
+  files.set('heavy-first.svg', first.runs[0]!.waterfall);
+  files.set('heavy-after-page.svg', afterPage.runs[0]!.waterfall);
   parts.push('![The image pushed first: the page waits](push-lab/heavy-first.svg)\n');
   parts.push('![The image pushed after the page](push-lab/heavy-after-page.svg)\n');
   return { block: parts.join('\n'), files };

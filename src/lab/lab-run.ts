@@ -18,8 +18,10 @@ export interface LabOptions {
 }
 
 export interface LabRun {
-  /** Per (cache, RTT): the conditions and the four results. */
-  runs: Array<{ conditions: LabConditions; results: LoadResult[] }>;
+  /** Per (cache, RTT): the conditions, the four results, and their waterfalls (SVG). */
+  runs: Array<{ conditions: LabConditions; results: LoadResult[]; waterfall: string }>;
+  /** Per cache, with several RTTs: gain against RTT (SVG). */
+  sweeps: Partial<Record<'cold' | 'warm', string>>;
   text: string;
   html: string;
 }
@@ -39,12 +41,12 @@ export async function crossCheck(page: LabPage, conditions: LabConditions): Prom
   for (const mode of LAB_MODES) rows.push({ mode, model: runLoad(page, mode, c), real: await runLoadReal(page, mode, c) });
   const f = (x: number) => `${Math.round(x * 10) / 10} ms`;
   const lines = [`--real: loopback TCP with a delay shim, against the model (${describeConditions(c)}); tolerance ${REAL_TOLERANCE.fraction * 100}% + ${REAL_TOLERANCE.ms} ms`];
-  lines.push('mode     model page  real page  model all  real all  agree');
+  lines.push('mode     model page  real page  model all  real all  wasted (model/real)  agree');
   let agree = true;
   for (const r of rows) {
-    const ok = withinTolerance(r.model.pageDone, r.real.pageDone) && withinTolerance(r.model.allDone, r.real.allDone);
+    const ok = withinTolerance(r.model.pageDone, r.real.pageDone) && withinTolerance(r.model.allDone, r.real.allDone) && r.model.wastedOctets === r.real.wastedOctets;
     agree &&= ok;
-    lines.push(`${r.mode.padEnd(7)}  ${f(r.model.pageDone).padStart(10)}  ${f(r.real.pageDone).padStart(9)}  ${f(r.model.allDone).padStart(9)}  ${f(r.real.allDone).padStart(8)}  ${ok ? 'yes' : 'NO'}`);
+    lines.push(`${r.mode.padEnd(7)}  ${f(r.model.pageDone).padStart(10)}  ${f(r.real.pageDone).padStart(9)}  ${f(r.model.allDone).padStart(9)}  ${f(r.real.allDone).padStart(8)}  ${`${r.model.wastedOctets}/${r.real.wastedOctets}`.padStart(19)}  ${ok ? 'yes' : 'NO'}`);
   }
   return { text: lines.join('\n'), agree, rows };
 }
@@ -63,17 +65,19 @@ export function runLab(options: LabOptions): LabRun {
   const runs: LabRun['runs'] = [];
   const sections: Array<{ heading: string; table: string; svg: string }> = [];
   const text: string[] = [];
-  const sweeps: string[] = [];
+  const sweeps: LabRun['sweeps'] = {};
+  const rtts = [...new Set(options.rtts)].sort((a, b) => a - b);
   for (const cache of options.caches) {
     const points: SweepPoint[] = [];
-    for (const rttMs of options.rtts) {
+    for (const rttMs of rtts) {
       const conditions: LabConditions = { rttMs, bytesPerMs: options.bytesPerMs, initialCwnd: options.initialCwnd, mss: options.mss ?? 1460, thinkMs: options.thinkMs, cache, pushOrder: options.pushOrder ?? 'first' };
       const results = LAB_MODES.map((mode) => runLoad(options.page, mode, conditions));
-      runs.push({ conditions, results });
       const heading = describeConditions(conditions);
       const table = resultTable(results, conditions, options.page);
+      const waterfall = waterfallSvg(results, conditions, `Waterfalls: ${cache} cache, RTT ${rttMs} ms`);
+      runs.push({ conditions, results, waterfall });
       text.push(`${heading}\n${table}`);
-      sections.push({ heading, table, svg: waterfallSvg(results, conditions, `Waterfalls: ${cache} cache, RTT ${rttMs} ms`) });
+      sections.push({ heading, table, svg: waterfall });
       const none = results[0]!;
       const gains = {} as Record<LabMode, number>;
       const bounds = {} as Record<LabMode, number>;
@@ -83,10 +87,10 @@ export function runLab(options: LabOptions): LabRun {
       }
       points.push({ rttMs, gains, bounds });
     }
-    if (options.rtts.length > 1) {
+    if (rtts.length > 1) {
       const { rtts: _r, caches: _c, page: _p, ...rest } = options;
-      sweeps.push(sweepSvg(points, { ...rest, mss: options.mss ?? 1460, cache }, `Gain over none against RTT (${cache} cache)`));
+      sweeps[cache] = sweepSvg(points, { ...rest, mss: options.mss ?? 1460, cache }, `Gain over none against RTT (${cache} cache)`);
     }
   }
-  return { runs, text: text.join('\n\n'), html: labHtml(sections, options.page, sweeps.join('\n')) };
+  return { runs, sweeps, text: text.join('\n\n'), html: labHtml(sections, options.page, Object.values(sweeps).join('\n')) };
 }

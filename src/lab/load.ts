@@ -13,6 +13,8 @@
 import { Http2Endpoint } from '../connection/endpoint.js';
 import type { EndpointEvent } from '../connection/events.js';
 import { ErrorCode } from '../frames/constants.js';
+import { payloadLength } from '../frames/encode.js';
+import type { Frame } from '../frames/frame.js';
 import type { HeaderField } from '../hpack/header-list.js';
 import { type LinkConditions, Pipe } from './link.js';
 import { hints, type LabPage, type LabResource, pageHtml, pushes, referencesIn, resourceBody } from './page.js';
@@ -115,9 +117,20 @@ export function runLoad(page: LabPage, mode: LabMode, conditions: LabConditions)
  * has nothing left to do); `done` says when every needed resource is complete.
  */
 export function startLoad(page: LabPage, mode: LabMode, conditions: LabConditions, world: LoadWorld): { result(): LoadResult; done(): boolean } {
+  let wasted = 0;
+  const cancelled = new Set<number>();
+  /** DATA octets received on each pushed stream before the loader decided about it. */
+  const pushedOctets = new Map<number, number>();
   const server = new Http2Endpoint({ role: 'server', now: 0, settings: { initialWindowSize: 6 * 1024 * 1024 }, connectionWindowSize: 15 * 1024 * 1024 });
   // A browser's windows (Chromium: 6 MiB per stream, 15 MiB per connection), so flow control is not what is measured.
-  const client = new Http2Endpoint({ role: 'client', now: 0, settings: { enablePush: mode === 'push', initialWindowSize: 6 * 1024 * 1024 }, connectionWindowSize: 15 * 1024 * 1024 });
+  // What a refused push cost: every DATA octet that arrives for it, counted as it comes off the wire
+  // (the engine drops DATA for a stream it reset, so no event would say so).
+  const onFrame = (direction: 'in' | 'out', frame: Frame) => {
+    if (direction !== 'in' || frame.type !== 'DATA' || frame.streamId % 2 === 1) return;
+    if (cancelled.has(frame.streamId)) wasted += payloadLength(frame);
+    else pushedOctets.set(frame.streamId, (pushedOctets.get(frame.streamId) ?? 0) + payloadLength(frame));
+  };
+  const client = new Http2Endpoint({ role: 'client', now: 0, settings: { enablePush: mode === 'push', initialWindowSize: 6 * 1024 * 1024 }, connectionWindowSize: 15 * 1024 * 1024, onFrame });
   const { toServer, toClient } = world.links(
     (octets) => {
       serverEvents(server.receive(octets, world.now()));
@@ -198,9 +211,9 @@ export function startLoad(page: LabPage, mode: LabMode, conditions: LabCondition
     return t;
   };
   const streams = new Map<number, { path: string; text: string; scanned: number }>();
+  /** Stylesheets complete, by path: their url()s are found once the page needs them too. */
+  const complete = new Map<string, { path: string; text: string; scanned: number }>();
   let hinted = false;
-  let wasted = 0;
-  const cancelled = new Set<number>();
 
   const fetch = (path: string, how: ResourceTiming['how']) => {
     const t = timing(path, how);
@@ -219,9 +232,12 @@ export function startLoad(page: LabPage, mode: LabMode, conditions: LabCondition
     if (conditions.cache === 'warm') {
       t.how = 'cache';
       t.done = world.now();
+      for (const f of page.resources) if (f.in === path) discover(f.path); // a cached stylesheet is read at once
       return;
     }
     if (t.start === undefined) fetch(path, 'parser');
+    const arrived = complete.get(path);
+    if (arrived) scan(arrived, true);
   };
   const scan = (s: { path: string; text: string; scanned: number }, complete: boolean) => {
     // Tags are acted on when their last octet has arrived; url()s in a stylesheet when it is complete.
@@ -250,8 +266,9 @@ export function startLoad(page: LabPage, mode: LabMode, conditions: LabCondition
         case 'push_promise': {
           const path = e.headers.find((f) => f.name === ':path')?.value ?? '';
           if (conditions.cache === 'warm' || timing(path, 'push').start !== undefined) {
-            client.resetStream(e.promisedStreamId, ErrorCode.CANCEL);
+            client.resetStream(e.promisedStreamId, ErrorCode.CANCEL); // no frame if it already arrived whole
             cancelled.add(e.promisedStreamId);
+            wasted += pushedOctets.get(e.promisedStreamId) ?? 0;
             break;
           }
           const t = timing(path, 'push');
@@ -262,10 +279,7 @@ export function startLoad(page: LabPage, mode: LabMode, conditions: LabCondition
         }
         case 'data': {
           const body = client.readBody(e.streamId);
-          if (cancelled.has(e.streamId)) {
-            wasted += body.length;
-            break;
-          }
+          if (cancelled.has(e.streamId)) break; // counted by onFrame
           const s = streams.get(e.streamId);
           if (!s) break;
           const t = timing(s.path, 'page');
@@ -276,7 +290,10 @@ export function startLoad(page: LabPage, mode: LabMode, conditions: LabCondition
           if (isPage || isStylesheet) s.text += Buffer.from(body).toString('latin1');
           if (e.endStream) t.done = world.now();
           if (isPage) scan(s, e.endStream);
-          else if (isStylesheet && e.endStream) scan(s, true);
+          else if (isStylesheet && e.endStream) {
+            complete.set(s.path, s);
+            if (t.discovered !== undefined) scan(s, true); // a pushed or hinted stylesheet is read once the page uses it
+          }
           break;
         }
         default:

@@ -20,9 +20,9 @@ export interface LabResource {
   in: 'head' | number | string;
   /** The server pushes it in push mode. Default: true for 'head' resources. */
   push?: boolean;
-  /** The server hints it (103 Early Hints) in hints mode. Default: as push. */
+  /** The server hints it (103 Early Hints) in hints mode. Default: true for 'head' resources. */
   hint?: boolean;
-  /** The page has <link rel=preload> for it (in its head) in preload mode. Default: as push. */
+  /** The page has <link rel=preload> for it (in its head) in preload mode. Default: true for 'head' resources. */
   preload?: boolean;
 }
 
@@ -41,8 +41,8 @@ export const SEED_PAGE: LabPage = {
 };
 
 export const pushes = (r: LabResource) => r.push ?? r.in === 'head';
-export const hints = (r: LabResource) => r.hint ?? pushes(r);
-export const preloads = (r: LabResource) => r.preload ?? pushes(r);
+export const hints = (r: LabResource) => r.hint ?? r.in === 'head';
+export const preloads = (r: LabResource) => r.preload ?? r.in === 'head';
 
 function tag(r: LabResource): string {
   switch (r.kind) {
@@ -105,9 +105,11 @@ export function checkPage(value: unknown): LabPage {
   if (typeof path !== 'string' || !path.startsWith('/')) fail('path must be a string starting with /');
   if (typeof p.size !== 'number' || !(p.size >= 0) || p.size > 50e6) fail('size (the HTML octets) must be a number, 0 to 50,000,000');
   if (!Array.isArray(p.resources)) fail('resources must be a list');
+  for (const key of Object.keys(p)) if (!['path', 'size', 'resources'].includes(key)) fail(`unknown key "${key}" (a page has path, size and resources)`);
   const resources = (p.resources as unknown[]).map((r, i): LabResource => {
     const o = (r ?? {}) as Record<string, unknown>;
     const where = `resources[${i}]`;
+    for (const key of Object.keys(o)) if (!['path', 'kind', 'size', 'in', 'push', 'hint', 'preload'].includes(key)) fail(`${where}: unknown key "${key}" (a resource has path, kind, size, in, push, hint and preload)`);
     if (typeof o.path !== 'string' || !o.path.startsWith('/') || /["<>\s)]/.test(o.path)) fail(`${where}.path must be a path starting with / (no quotes, spaces, <, > or ))`);
     if (!['stylesheet', 'script', 'image', 'font'].includes(o.kind as string)) fail(`${where}.kind must be stylesheet, script, image or font`);
     if (typeof o.size !== 'number' || !(o.size >= 0) || o.size > 50e6) fail(`${where}.size must be a number, 0 to 50,000,000`);
@@ -119,8 +121,16 @@ export function checkPage(value: unknown): LabPage {
   if (resources.length > 200) fail(`${resources.length} resources: the lab takes at most 200`);
   const total = resources.reduce((n, r) => n + r.size, p.size as number);
   if (total > 100e6) fail(`${total} octets in all: the lab takes at most 100,000,000`);
-  const paths = new Set(resources.map((r) => r.path));
-  if (paths.size !== resources.length || paths.has(path as string)) fail('each resource needs a path of its own, not the page’s');
-  for (const r of resources) if (typeof r.in === 'string' && r.in !== 'head' && !paths.has(r.in)) fail(`${r.path} is referenced from ${r.in}, which is not a resource of the page`);
+  const seen = new Set<string>([path as string]);
+  resources.forEach((r, i) => {
+    if (seen.has(r.path)) fail(`resources[${i}].path ${r.path} is taken (by the page or an earlier resource)`);
+    seen.add(r.path);
+  });
+  for (const r of resources) {
+    if (typeof r.in !== 'string' || r.in === 'head') continue;
+    const from = resources.find((x) => x.path === r.in);
+    if (!from) fail(`${r.path} is referenced from ${r.in}, which is not a resource of the page`);
+    if (from!.kind !== 'stylesheet') fail(`${r.path} is referenced from ${r.in}, a ${from!.kind}: only a stylesheet references other resources here`);
+  }
   return { path: path as string, size: p.size as number, resources };
 }

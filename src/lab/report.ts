@@ -50,7 +50,8 @@ export function gainBound(mode: LabMode, c: LabConditions, page: LabPage, none: 
 }
 
 export function describeConditions(c: LabConditions): string {
-  const bw = Number.isFinite(c.bytesPerMs) ? `${Math.round((c.bytesPerMs * 8) / 1000 * 100) / 100} Mbit/s` : 'unlimited bandwidth';
+  const bits = c.bytesPerMs * 8000; // per second
+  const bw = !Number.isFinite(bits) ? 'unlimited bandwidth' : bits >= 1e6 ? `${Math.round(bits / 1e4) / 100} Mbit/s` : `${Math.round(bits / 10) / 100} kbit/s`;
   const cwnd = Number.isFinite(c.initialCwnd) ? `initial cwnd ${c.initialCwnd} × ${c.mss} octets, slow start` : 'no slow start';
   return `RTT ${c.rttMs} ms, ${bw}, ${cwnd}, think ${c.thinkMs} ms, cache ${c.cache}${c.pushOrder === 'after-page' ? ', pushed data after the page' : ''}`;
 }
@@ -130,7 +131,7 @@ export function sweepSvg(points: readonly SweepPoint[], c: Omit<LabConditions, '
   const left = 60;
   const bottom = 300;
   const maxRtt = Math.max(...points.map((p) => p.rttMs), 1);
-  const maxGain = Math.max(1, ...points.flatMap((p) => [...Object.values(p.gains), ...Object.values(p.bounds)]));
+  const maxGain = Math.max(10, ...points.flatMap((p) => [...Object.values(p.gains), ...Object.values(p.bounds)]));
   const x = (rtt: number) => left + (rtt / maxRtt) * (w - left - 150);
   const y = (gain: number) => bottom - (gain / maxGain) * (bottom - 70);
   const colours: Record<LabMode, string> = { none: '#777777', push: '#c25400', hints: '#7d3c98', preload: '#117a65' };
@@ -141,6 +142,7 @@ export function sweepSvg(points: readonly SweepPoint[], c: Omit<LabConditions, '
     `<text x="10" y="16" class="h">${escapeXml(title)}</text>`,
     `<text x="10" y="32">${escapeXml(describeConditions({ ...c, rttMs: NaN } as LabConditions).replace('RTT NaN ms, ', ''))}</text>`,
     `<text x="${w - 130}" y="${60 + 4 * 16}">dashed: bound</text>`,
+    `<text x="${w - 130}" y="${60 + 5 * 16}">(under the gain</text><text x="${w - 130}" y="${60 + 6 * 16}">where it meets it)</text>`,
     `<line x1="${left}" y1="${bottom}" x2="${w - 140}" y2="${bottom}" stroke="#333"/><line x1="${left}" y1="${bottom}" x2="${left}" y2="40" stroke="#333"/>`,
     `<text x="${left}" y="${bottom + 30}">RTT (ms) →</text><text x="${left + 6}" y="52">gain (ms) ↑</text>`,
   ];
@@ -149,7 +151,8 @@ export function sweepSvg(points: readonly SweepPoint[], c: Omit<LabConditions, '
   LAB_MODES.forEach((mode, i) => {
     if (mode === 'none') return;
     const line = (values: number[]) => points.map((p, j) => `${x(p.rttMs).toFixed(1)},${y(values[j]!).toFixed(1)}`).join(' ');
-    parts.push(`<polyline fill="none" stroke="${colours[mode]}" stroke-width="2" points="${line(points.map((p) => p.gains[mode]))}"/>`);
+    // Wider lines under narrower ones: where two modes gain the same, both show.
+    parts.push(`<polyline fill="none" stroke="${colours[mode]}" stroke-width="${[0, 5, 3, 1.5][i]}" points="${line(points.map((p) => p.gains[mode]))}"/>`);
     parts.push(`<polyline fill="none" stroke="${colours[mode]}" stroke-width="1" stroke-dasharray="4 3" points="${line(points.map((p) => p.bounds[mode]))}"/>`);
     for (const p of points) parts.push(`<circle cx="${x(p.rttMs).toFixed(1)}" cy="${y(p.gains[mode]).toFixed(1)}" r="3" fill="${colours[mode]}"><title>${mode} at ${p.rttMs} ms: ${ms(p.gains[mode])}</title></circle>`);
     parts.push(`<text x="${w - 130}" y="${60 + i * 16}" fill="${colours[mode]}" style="fill:${colours[mode]}">${mode}</text>`);

@@ -85,7 +85,48 @@ describe('lab: a finite link, where push can hurt', () => {
     const html = pageHtml(page, false);
     expect(html.length).to.be.within(19900, 20100);
     expect(html.indexOf('<img src="/hero.jpg"') / html.length).to.be.within(0.85, 0.95);
-    expect(pageHtml(page, true)).to.contain('<link rel="preload" href="/hero.jpg" as="image">');
+    expect(pageHtml(page, true)).to.contain('<link rel="preload" href="/style.css" as="style">');
+    expect(pageHtml({ ...page, resources: [{ ...page.resources[1]!, preload: true }] }, true)).to.contain('<link rel="preload" href="/hero.jpg" as="image">');
+  });
+});
+
+describe('lab: what a newcomer found, pinned', () => {
+  const example = checkPage({
+    path: '/',
+    size: 20000,
+    resources: [
+      { path: '/style.css', kind: 'stylesheet', size: 8000, in: 'head' },
+      { path: '/hero.jpg', kind: 'image', size: 400000, in: 0.9, push: true },
+      { path: '/font.woff2', kind: 'font', size: 30000, in: '/style.css', preload: true },
+    ],
+  });
+
+  it('warm: every pushed octet that arrives counts as wasted, however large the push (the engine drops DATA of a reset stream)', () => {
+    const warm: LabConditions = { rttMs: 50, bytesPerMs: 2500, initialCwnd: 10, mss: 1460, thinkMs: 50, cache: 'warm' };
+    expect(runLoad(example, 'push', warm).wastedOctets).to.equal(8000 + 400000);
+  });
+
+  it('a pushed stylesheet’s fonts are found once the page uses the stylesheet, not before: push stays within its bound on an ideal link', () => {
+    const none = runLoad(example, 'none', ideal(0, { rttMs: 50 }));
+    const push = runLoad(example, 'push', ideal(0, { rttMs: 50 }));
+    const font = push.resources.find((t) => t.path === '/font.woff2')!;
+    expect(font.discovered, 'needed when the page, then its stylesheet, are in').to.be.at.least(push.resources[0]!.done!);
+    expect(none.allDone - push.allDone).to.be.at.most(gainBound('push', ideal(0, { rttMs: 50 }), example, none) + 1e-9);
+  });
+
+  it('push, hint and preload each name resources on their own (by default those in the head)', () => {
+    const hints = runLoad(example, 'hints', ideal(0));
+    expect(hints.resources.find((t) => t.path === '/hero.jpg')!.how, 'pushed, not hinted').to.equal('parser');
+    expect(hints.resources.find((t) => t.path === '/style.css')!.how).to.equal('hint');
+    const preload = runLoad(example, 'preload', ideal(0));
+    expect(preload.resources.find((t) => t.path === '/font.woff2')!.how).to.equal('preload');
+    expect(preload.resources.find((t) => t.path === '/hero.jpg')!.how).to.equal('parser');
+  });
+
+  it('a misspelt key, a font inside an image, a repeated path: refused, saying which', () => {
+    expect(() => checkPage({ size: 10, resources: [{ path: '/a.css', kind: 'stylesheet', size: 1, pushh: true }] })).to.throw('resources[0]: unknown key "pushh"');
+    expect(() => checkPage({ size: 10, resources: [{ path: '/a.jpg', kind: 'image', size: 1 }, { path: '/f.woff2', kind: 'font', size: 1, in: '/a.jpg' }] })).to.throw('only a stylesheet references other resources');
+    expect(() => checkPage({ size: 10, resources: [{ path: '/a.css', kind: 'stylesheet', size: 1 }, { path: '/a.css', kind: 'stylesheet', size: 1 }] })).to.throw('resources[1].path /a.css is taken');
   });
 });
 
