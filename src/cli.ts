@@ -29,6 +29,8 @@ import { isDetail, type TraceRecord, type TraceSink } from './trace.js';
 import { parseTraceFile, TraceFileError, TraceFileWriter } from './trace-format.js';
 import { QlogWriter } from './qlog.js';
 import { crossCheck, parseBandwidth, runLab } from './lab/lab-run.js';
+import { formatReport, runChecks } from './check/run.js';
+import { CASES } from './check/cases.js';
 import { checkPage, SEED_PAGE } from './lab/page.js';
 
 /** Exit statuses, as documented in the README. */
@@ -146,6 +148,24 @@ options:
   -h, --help          this help
 
 exit status: 0 written, 1 the file cannot be read or written, 2 usage.`,
+  check: `usage: h2wire check URL [options]
+
+Check an HTTP/2 server against RFC 9113 and RFC 7541: ${CASES.length} cases, each on a
+fresh connection, each naming its section and its MUST or SHOULD, push
+included (on --push-path). https: speaks TLS with ALPN h2; http: h2c with
+prior knowledge.
+
+options:
+  --push-path PATH      a path the server pushes on (default /)
+  --only S[,S...]       only these sections (6.5, or 6 for all of §6) or case ids
+  --skip S[,S...]       not these
+  --timeout SECONDS     how long each answer is waited for (default 3)
+  -k, --insecure        do not verify the server's certificate
+  --json                the report as JSON (for CI)
+  -h, --help            this help
+
+exit status: 0 every MUST met, 1 a MUST failed (or a case could not run),
+2 usage.`,
   lab: `usage: h2wire lab [options]
 
 Load a page four ways on a simulated link, h2wire's client and server engines
@@ -181,6 +201,7 @@ usage:
   h2wire decode HEX|-                                frames (and field blocks) from hex
   h2wire view FILE.jsonl [-o ladder.html] [--svg]    a trace file as a ladder diagram
   h2wire lab [--rtt 10,50,100,200] [-o report.html]  push vs Early Hints vs preload, simulated
+  h2wire check URL [--push-path /] [--json]          an HTTP/2 server against RFC 9113, case by case
   h2wire COMMAND --help                              a command's options
   h2wire --version
 
@@ -699,6 +720,42 @@ async function viewCommand(args: string[]): Promise<number> {
   return OK;
 }
 
+// ---- check ------------------------------------------------------------------
+
+async function checkCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    'check',
+    args,
+    {
+      'push-path': { type: 'string', default: '/' },
+      only: { type: 'string' },
+      skip: { type: 'string' },
+      timeout: { type: 'string', default: '3' },
+      insecure: { type: 'boolean', short: 'k', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    true,
+  );
+  if (values.help) return help('check');
+  const url = positionals[0];
+  if (!url || positionals.length > 1) throw new UsageError('give one URL, such as http://localhost:8080/ (h2wire check --help)');
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new UsageError(`${url} is not a URL: write it as https://host:port/ or http://host:port/ (h2c)`);
+  }
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new UsageError(`${url}: only https: (TLS, ALPN h2) and http: (h2c) are spoken`);
+  const timeout = Number(values.timeout);
+  if (!(timeout > 0 && timeout <= 60)) throw new UsageError(`--timeout ${values.timeout}: give seconds, above 0, at most 60`);
+  if (!values['push-path'].startsWith('/')) throw new UsageError(`--push-path ${values['push-path']}: a path starting with /`);
+  const list = (text: string | undefined) => text?.split(',').map((s) => s.trim().replace(/^§/, '')).filter(Boolean);
+  const report = await runChecks(target, { insecure: values.insecure, timeoutMs: timeout * 1000, pushPath: values['push-path'], only: list(values.only), skip: list(values.skip) });
+  if (report.results.length === 0) throw new UsageError('no case left to run: --only and --skip leave nothing (h2wire check --help)');
+  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return report.mustFailures > 0 ? FAILED : OK;
+}
+
 // ---- lab --------------------------------------------------------------------
 
 async function labCommand(args: string[]): Promise<number> {
@@ -778,7 +835,7 @@ function version(): string {
   return `h2wire ${pkg.version} (node ${process.version})`;
 }
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { decode: decodeCommand, demo: demoCommand, get: getCommand, view: viewCommand, lab: labCommand };
+const commands: Record<string, (args: string[]) => Promise<number>> = { decode: decodeCommand, demo: demoCommand, get: getCommand, view: viewCommand, lab: labCommand, check: checkCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { runProcess } from '../helpers/child-process.js';
 import type { Context } from 'mocha';
 
-export const INSTALL_HINT = 'apt-get install -y --no-install-recommends nghttp2-client curl python3-h2 chromium tcpdump tshark';
+export const INSTALL_HINT = 'apt-get install -y --no-install-recommends nghttp2-client nghttp2-server curl python3-h2 chromium tcpdump tshark';
 
 const found = new Map<string, string | undefined>();
 
