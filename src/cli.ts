@@ -31,6 +31,7 @@ import { QlogWriter } from './qlog.js';
 import { crossCheck, parseBandwidth, runLab } from './lab/lab-run.js';
 import { formatReport, runChecks } from './check/run.js';
 import { CASES } from './check/cases.js';
+import { runConversations } from './check/conversation.js';
 import { checkPage, SEED_PAGE } from './lab/page.js';
 
 /** Exit statuses, as documented in the README. */
@@ -162,10 +163,16 @@ options:
   --timeout SECONDS     how long each answer is waited for (default 3)
   -k, --insecure        do not verify the server's certificate
   --json                the report as JSON (for CI)
+  --fuzz                also generated conversations: random valid and
+                        invalid action sequences against a model of what a
+                        conformant server owes; a failure is shrunk to the
+                        fewest actions and printed with its replay
+  --runs N              conversations to generate (default 50)
+  --replay SEED:PATH    replay one failing conversation (implies --fuzz)
   -h, --help            this help
 
-exit status: 0 every MUST met, 1 a MUST failed (or a case could not run),
-2 usage.`,
+exit status: 0 every MUST met, 1 a MUST failed (or a case could not run, or
+a conversation failed), 2 usage.`,
   lab: `usage: h2wire lab [options]
 
 Load a page four ways on a simulated link, h2wire's client and server engines
@@ -733,10 +740,16 @@ async function checkCommand(args: string[]): Promise<number> {
       timeout: { type: 'string', default: '3' },
       insecure: { type: 'boolean', short: 'k', default: false },
       json: { type: 'boolean', default: false },
+      fuzz: { type: 'boolean', default: false },
+      runs: { type: 'string', default: '50' },
+      replay: { type: 'string' },
     },
     true,
   );
   if (values.help) return help('check');
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 100000) throw new UsageError(`--runs ${values.runs}: a number of conversations, 1 to 100,000`);
+  if (values.replay !== undefined && !/^-?\d+:[\d:]*$/.test(values.replay)) throw new UsageError(`--replay ${values.replay}: give the SEED:PATH a failed run printed`);
   const url = positionals[0];
   if (!url || positionals.length > 1) throw new UsageError('give one URL, such as http://localhost:8080/ (h2wire check --help)');
   let target: URL;
@@ -750,10 +763,25 @@ async function checkCommand(args: string[]): Promise<number> {
   if (!(timeout > 0 && timeout <= 60)) throw new UsageError(`--timeout ${values.timeout}: give seconds, above 0, at most 60`);
   if (!values['push-path'].startsWith('/')) throw new UsageError(`--push-path ${values['push-path']}: a path starting with /`);
   const list = (text: string | undefined) => text?.split(',').map((s) => s.trim().replace(/^§/, '')).filter(Boolean);
-  const report = await runChecks(target, { insecure: values.insecure, timeoutMs: timeout * 1000, pushPath: values['push-path'], only: list(values.only), skip: list(values.skip) });
-  if (report.results.length === 0) throw new UsageError('no case left to run: --only and --skip leave nothing (h2wire check --help)');
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
-  return report.mustFailures > 0 ? FAILED : OK;
+  const fuzz = values.fuzz || values.replay !== undefined;
+  const report = values.replay !== undefined ? undefined : await runChecks(target, { insecure: values.insecure, timeoutMs: timeout * 1000, pushPath: values['push-path'], only: list(values.only), skip: list(values.skip) });
+  if (report && report.results.length === 0) throw new UsageError('no case left to run: --only and --skip leave nothing (h2wire check --help)');
+  const conversations = fuzz ? await runConversations({ url: target, insecure: values.insecure, timeoutMs: timeout * 1000 }, { runs, replay: values.replay }) : undefined;
+  if (values.json) console.log(JSON.stringify({ ...report, conversations }, null, 2));
+  else {
+    if (report) console.log(formatReport(report));
+    if (conversations) {
+      console.log(`\ngenerated conversations: ${conversations.runs}`);
+      if (conversations.ok) console.log('  every one answered as RFC 9113 says a server must');
+      else {
+        const f = conversations.failure!;
+        console.log(`  FAIL, shrunk to ${f.actions.length} action(s): ${f.actions.join(', ')}`);
+        console.log(`  ${f.message.split('\n').join('\n  ')}`);
+        console.log(`  replay: ${invokedAs()} check ${target.href} --replay ${f.replay}`);
+      }
+    }
+  }
+  return (report?.mustFailures ?? 0) > 0 || conversations?.ok === false ? FAILED : OK;
 }
 
 // ---- lab --------------------------------------------------------------------

@@ -8,3 +8,4 @@ export * from './frame-builders.js';
 export { CASES as CHECK_CASES, type CheckCase, type CheckContext, type Verdict } from '../check/cases.js';
 export { type CaseResult, type CheckOptions, type CheckReport, formatReport, runChecks } from '../check/run.js';
 export { CheckPeer } from '../check/peer.js';
+export { type ConversationOptions, type ConversationReport, runConversations } from '../check/conversation.js';

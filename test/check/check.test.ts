@@ -10,6 +10,7 @@ import { createServer as netServer, connect, type Server, type Socket } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runConversations } from '../../src/check/conversation.js';
 import { type CheckReport, runChecks } from '../../src/check/run.js';
 import { seedHandler } from '../../src/demo/seed-handler.js';
 import { FrameDecoder } from '../../src/frames/decode.js';
@@ -157,6 +158,11 @@ describe('h2wire check', function () {
         failing(report).join('\n'),
       );
       expect(report.results.find((r) => r.id === 'settings/on-a-stream')!.actual).to.match(/^GOAWAY INTERNAL_ERROR/);
+      // Generated conversations find the same divergence, shrunk to the one action that shows it.
+      const fuzz = await runConversations({ url: new URL(`http://127.0.0.1:${port}/`), insecure: false, timeoutMs: 1500 }, { runs: 100 });
+      expect(fuzz.ok).to.equal(false);
+      expect(fuzz.failure!.actions, fuzz.failure!.message).to.have.length(1);
+      expect(fuzz.failure!.message).to.match(/got GOAWAY INTERNAL_ERROR/);
     } finally {
       child.kill();
     }
@@ -183,6 +189,8 @@ describe('h2wire check', function () {
       const report = await runChecks(`http://127.0.0.1:${port}/`, { timeoutMs: 1500 });
       expect(failingIds(report), failing(report).join('\n')).to.deep.equal(['streams/id-decreasing']);
       expect(report.results.filter((r) => r.id.startsWith('push/')).every((r) => r.status === 'pass'), 'nghttpd pushes /style.css on /').to.equal(true);
+      const fuzz = await runConversations({ url: new URL(`http://127.0.0.1:${port}/`), insecure: false, timeoutMs: 1500 }, { runs: 40 });
+      expect(fuzz, fuzz.failure?.message).to.deep.equal({ runs: 40, ok: true });
     } finally {
       child.kill();
       rmSync(root, { recursive: true, force: true });
