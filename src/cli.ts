@@ -32,6 +32,7 @@ import { crossCheck, parseBandwidth, runLab } from './lab/lab-run.js';
 import { formatReport, runChecks } from './check/run.js';
 import { CASES } from './check/cases.js';
 import { runConversations } from './check/conversation.js';
+import { CLIENT_SCENARIOS, runClientChecks } from './check/client-mode.js';
 import { checkPage, SEED_PAGE } from './lab/page.js';
 
 /** Exit statuses, as documented in the README. */
@@ -150,6 +151,7 @@ options:
 
 exit status: 0 written, 1 the file cannot be read or written, 2 usage.`,
   check: `usage: h2wire check URL [options]
+       h2wire check --client [--timeout S] [--json] -- CMD ARGS...
 
 Check an HTTP/2 server against RFC 9113 and RFC 7541: ${CASES.length} cases, each on a
 fresh connection, each naming its section and its MUST or SHOULD, push
@@ -169,6 +171,10 @@ options:
                         fewest actions and printed with its replay
   --runs N              conversations to generate (default 50)
   --replay SEED:PATH    replay one failing conversation (implies --fuzz)
+  --client              check an HTTP/2 client instead: CMD runs once per
+                        scenario (${CLIENT_SCENARIOS.length}) against a scripted h2c server; {url},
+                        {host}, {port}, {path} in its arguments are replaced.
+                        e.g. h2wire check --client -- curl -s --http2-prior-knowledge {url}
   -h, --help            this help
 
 exit status: 0 every MUST met, 1 a MUST failed (or a case could not run, or
@@ -743,10 +749,12 @@ async function checkCommand(args: string[]): Promise<number> {
       fuzz: { type: 'boolean', default: false },
       runs: { type: 'string', default: '50' },
       replay: { type: 'string' },
+      client: { type: 'boolean', default: false },
     },
     true,
   );
   if (values.help) return help('check');
+  if (values.client) return checkClient(positionals, Number(values.timeout), values.json);
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100000) throw new UsageError(`--runs ${values.runs}: a number of conversations, 1 to 100,000`);
   if (values.replay !== undefined && !/^-?\d+:[\d:]*$/.test(values.replay)) throw new UsageError(`--replay ${values.replay}: give the SEED:PATH a failed run printed`);
@@ -782,6 +790,19 @@ async function checkCommand(args: string[]): Promise<number> {
     }
   }
   return (report?.mustFailures ?? 0) > 0 || conversations?.ok === false ? FAILED : OK;
+}
+
+/** h2wire check --client -- CMD: the client against the scripted server's scenarios. */
+async function checkClient(command: string[], timeoutS: number, json: boolean): Promise<number> {
+  if (command.length === 0) throw new UsageError('give the client command after --, with {url} where the URL goes: h2wire check --client -- nghttp {url}');
+  if (!command.some((a) => /\{(url|host|port)\}/.test(a))) throw new UsageError('the client command has no {url} (or {host} and {port}): where should it connect?');
+  if (!(timeoutS > 0 && timeoutS <= 60)) throw new UsageError('--timeout: give seconds, above 0, at most 60');
+  const results = await runClientChecks(command, { timeoutMs: timeoutS * 1000 + 2000 });
+  const counts = { pass: 0, fail: 0, skip: 0, error: 0 };
+  for (const r of results) counts[r.status]++;
+  const report = { target: `client: ${command.join(' ')}`, results: results.map((r) => ({ ...r, ms: 0 })), counts, mustFailures: results.filter((r) => (r.status === 'fail' && r.level === 'MUST') || r.status === 'error').length };
+  console.log(json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return report.mustFailures > 0 ? FAILED : OK;
 }
 
 // ---- lab --------------------------------------------------------------------
