@@ -3,6 +3,7 @@
 // or RFC 7541 it names. Each case runs on a fresh connection, writes the
 // frames that sentence is about, and says what it expected and what came.
 
+import { RECEIVE_TABLE, type ReceiveEvent, stateName, type StreamState } from '../connection/stream-states.js';
 import { ErrorCode, MAX_WINDOW_SIZE, SettingId } from '../frames/constants.js';
 import type { Frame } from '../frames/frame.js';
 import { type CheckPeer, errorName, type Received } from './peer.js';
@@ -70,6 +71,9 @@ async function started(peer: CheckPeer, settings: Array<{ id: number; value: num
 
 const NO_START = fail('the server sent no SETTINGS after our preface');
 
+/** What a server owes a PUSH_PROMISE in any state (read before the §5.1 table, as the engine does). */
+const CLIENT_CANNOT_PUSH = { scope: 'connection' as const, code: 'PROTOCOL_ERROR' as const, why: 'a client cannot push: a server MUST treat a PUSH_PROMISE as a connection error PROTOCOL_ERROR (RFC 9113 §8.4)' };
+
 /** A response completes on `streamId`: HEADERS with a :status, and END_STREAM. */
 async function completes(peer: CheckPeer, streamId: number): Promise<Received | undefined> {
   return peer.waitFor((r) => r.frame.streamId === streamId && ((r.frame.type === 'DATA' && r.frame.endStream) || (r.frame.type === 'HEADERS' && r.frame.endStream)));
@@ -135,67 +139,7 @@ export const CASES: CheckCase[] = [
     },
   },
 
-  // §5.1 Stream states
-  {
-    id: 'streams/data-on-idle',
-    section: '5.1',
-    level: 'MUST',
-    title: 'DATA on an idle stream is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'DATA', streamId: 1, endStream: true, data: new Uint8Array(4) });
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
-  {
-    id: 'streams/window-update-on-idle',
-    section: '5.1',
-    level: 'MUST',
-    title: 'WINDOW_UPDATE on an idle stream is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'WINDOW_UPDATE', streamId: 1, windowSizeIncrement: 1 });
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
-  {
-    id: 'streams/rst-on-idle',
-    section: '5.1',
-    level: 'MUST',
-    title: 'RST_STREAM on an idle stream is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'RST_STREAM', streamId: 1, errorCode: ErrorCode.CANCEL });
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
-  {
-    id: 'streams/data-half-closed-remote',
-    section: '5.1',
-    level: 'MUST',
-    title: 'DATA on a stream the client ended (half-closed remote) is a stream error STREAM_CLOSED',
-    expected: 'RST_STREAM STREAM_CLOSED (or GOAWAY STREAM_CLOSED)',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write(peer.request(1, '/'), { type: 'DATA', streamId: 1, endStream: true, data: new Uint8Array(4) });
-      return streamError(peer, 1, ErrorCode.STREAM_CLOSED);
-    },
-  },
-  {
-    id: 'streams/priority-on-idle-allowed',
-    section: '5.1',
-    level: 'MUST',
-    title: 'PRIORITY may be sent on an idle stream: the connection goes on',
-    expected: 'the request after it is answered',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'PRIORITY', streamId: 3, priority: { exclusive: false, dependsOn: 0, weight: 16 } }, peer.request(1, '/'));
-      return (await completes(peer, 1)) ? pass('answered') : fail(peer.summary());
-    },
-  },
+  // §5.1 Stream states: generated from h2wire's own table (stateCases, below), and the ids of §5.1.1
   {
     id: 'streams/even-id-from-client',
     section: '5.1.1',
@@ -541,8 +485,83 @@ export const CASES: CheckCase[] = [
       return promise ? fail(`PUSH_PROMISE for ${promise.fields?.find((f) => f.name === ':path')?.value}`) : pass('no PUSH_PROMISE');
     },
   },
+  ...stateCases(),
   ...pushCases(),
 ];
+
+/**
+ * The §5.1 cases, one per cell of h2wire's receive table (RFC 9113 §5.1, as
+ * src/connection/stream-states.ts writes it) for the states a client can
+ * bring a server's stream to and the frames it can send there: a forbidden
+ * cell expects its error (scope and code), an allowed one expects the
+ * connection to go on. One authority: the table the engine obeys is the
+ * one the checker holds other servers to.
+ */
+function stateCases(): CheckCase[] {
+  const states: Array<{ state: StreamState; how: string; setup(peer: CheckPeer): Promise<Verdict | undefined> }> = [
+    { state: 'idle', how: 'a stream never opened', setup: async () => undefined },
+    {
+      state: 'half_closed_remote',
+      how: 'a request the client ended (END_STREAM), answered or not',
+      async setup(peer) {
+        peer.write(peer.request(1, '/'));
+        await completes(peer, 1);
+        return undefined;
+      },
+    },
+    {
+      state: 'closed_reset',
+      how: 'a stream the server reset (a malformed request)',
+      async setup(peer) {
+        peer.write(peer.request(1, '/', { extra: [{ name: 'X-Upper', value: '1' }] }));
+        const r = await peer.waitFor((x) => (x.frame.type === 'RST_STREAM' && x.frame.streamId === 1) || (x.frame.type === 'HEADERS' && x.frame.streamId === 1));
+        return r?.frame.type === 'RST_STREAM' ? undefined : skip('the server did not reset the malformed request (it may answer it instead): this state is not reached');
+      },
+    },
+  ];
+  const events: Array<{ event: ReceiveEvent; frame: string; make(peer: CheckPeer): Frame }> = [
+    { event: 'recv_headers', frame: 'HEADERS', make: (peer) => peer.request(1, '/') },
+    { event: 'recv_data', frame: 'DATA', make: () => ({ type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(3) }) },
+    { event: 'recv_rst_stream', frame: 'RST_STREAM', make: () => ({ type: 'RST_STREAM', streamId: 1, errorCode: ErrorCode.CANCEL }) },
+    { event: 'recv_window_update', frame: 'WINDOW_UPDATE', make: () => ({ type: 'WINDOW_UPDATE', streamId: 1, windowSizeIncrement: 1 }) },
+    { event: 'recv_priority', frame: 'PRIORITY', make: () => ({ type: 'PRIORITY', streamId: 1, priority: { exclusive: false, dependsOn: 0, weight: 16 } }) },
+    { event: 'recv_push_promise', frame: 'PUSH_PROMISE', make: (peer) => ({ type: 'PUSH_PROMISE', streamId: 1, promisedStreamId: 2, endHeaders: true, headerBlock: peer.encoder.encode([{ name: ':method', value: 'GET' }, { name: ':scheme', value: 'http' }, { name: ':authority', value: peer.target.url.host }, { name: ':path', value: '/' }]) }) },
+  ];
+  const cases: CheckCase[] = [];
+  for (const s of states) {
+    for (const e of events) {
+      if (s.state === 'idle' && e.event === 'recv_headers') continue; // a request: every other case makes one
+      // A server receives no PUSH_PROMISE in any state: "a client cannot push" (§8.4) comes before the table.
+      const cell = e.event === 'recv_push_promise' ? CLIENT_CANNOT_PUSH : RECEIVE_TABLE[s.state][e.event];
+      const violation = typeof cell === 'object' ? cell : undefined;
+      const code = violation ? ErrorCode[violation.code] : undefined;
+      cases.push({
+        id: `states/${s.state.replace(/_/g, '-')}/${e.frame.toLowerCase().replace(/_/g, '-')}`,
+        section: '5.1',
+        level: 'MUST',
+        title: `${e.frame} on ${stateName(s.state)} (${s.how}): ${violation ? `${violation.scope} error ${violation.code}` : 'allowed, the connection goes on'}`,
+        expected: violation ? `${violation.scope === 'connection' ? 'GOAWAY' : 'RST_STREAM (or GOAWAY)'} ${violation.code}: ${violation.why}` : 'no GOAWAY; a PING after it answered',
+        async run(peer) {
+          if (!(await started(peer))) return NO_START;
+          const unreachable = await s.setup(peer);
+          if (unreachable) return unreachable;
+          peer.write(e.make(peer));
+          if (violation) return violation.scope === 'connection' ? connectionError(peer, code!) : streamError(peer, 1, code!);
+          return goesOn(peer);
+        },
+      });
+    }
+  }
+  return cases;
+}
+
+/** The connection goes on: a PING sent now is answered, and no GOAWAY came. */
+async function goesOn(peer: CheckPeer): Promise<Verdict> {
+  peer.write({ type: 'PING', streamId: 0, ack: false, data: new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9]) });
+  const ack = await peer.waitFor((x) => (x.frame.type === 'PING' && x.frame.ack && x.frame.data[0] === 9) || x.frame.type === 'GOAWAY');
+  if (!ack) return fail(`no PING ACK: ${peer.summary()}`);
+  return ack.frame.type === 'GOAWAY' ? fail(`GOAWAY ${errorName(ack.frame.errorCode)} (${peer.summary()})`) : pass('went on: PING answered');
+}
 
 /** The push cases that need pushes to look at: each loads --push-path with push enabled and skips if nothing is promised. */
 function pushCases(): CheckCase[] {
