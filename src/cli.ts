@@ -26,7 +26,7 @@ import { Explorer } from './explorer/explorer.js';
 import { TraceRecorder } from './ladder/recorder.js';
 import { pickConnection, traceFileHtml, traceFileSvg } from './ladder/page.js';
 import { isDetail, type TraceRecord, type TraceSink } from './trace.js';
-import { parseTraceFile, TraceFileError, TraceFileWriter } from './trace-format.js';
+import { parseTraceFile, TraceFileError, TraceFileWriter, traceHeader } from './trace-format.js';
 import { QlogWriter } from './qlog.js';
 import { crossCheck, parseBandwidth, runLab } from './lab/lab-run.js';
 import { formatReport, runChecks } from './check/run.js';
@@ -171,6 +171,8 @@ options:
                         fewest actions and printed with its replay
   --runs N              conversations to generate (default 50)
   --replay SEED:PATH    replay one failing conversation (implies --fuzz)
+  --trace-file FILE     write a failing conversation's frames as a trace file
+                        (h2wire view FILE draws it)
   --client              check an HTTP/2 client instead: CMD runs once per
                         scenario (${CLIENT_SCENARIOS.length}) against a scripted h2c server; {url},
                         {host}, {port}, {path} in its arguments are replaced.
@@ -750,6 +752,7 @@ async function checkCommand(args: string[]): Promise<number> {
       runs: { type: 'string', default: '50' },
       replay: { type: 'string' },
       client: { type: 'boolean', default: false },
+      'trace-file': { type: 'string' },
     },
     true,
   );
@@ -758,6 +761,7 @@ async function checkCommand(args: string[]): Promise<number> {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100000) throw new UsageError(`--runs ${values.runs}: a number of conversations, 1 to 100,000`);
   if (values.replay !== undefined && !/^-?\d+:[\d:]*$/.test(values.replay)) throw new UsageError(`--replay ${values.replay}: give the SEED:PATH a failed run printed`);
+  if (values['trace-file'] !== undefined) checkWritable('--trace-file', values['trace-file']);
   const url = positionals[0];
   if (!url || positionals.length > 1) throw new UsageError('give one URL, such as http://localhost:8080/ (h2wire check --help)');
   let target: URL;
@@ -786,6 +790,11 @@ async function checkCommand(args: string[]): Promise<number> {
         console.log(`  FAIL, shrunk to ${f.actions.length} action(s): ${f.actions.join(', ')}`);
         console.log(`  ${f.message.split('\n').join('\n  ')}`);
         console.log(`  replay: ${invokedAs()} check ${target.href} --replay ${f.replay}`);
+        if (values['trace-file'] !== undefined) {
+          const lines = [traceHeader('client', 'h2wire check'), ...f.trace].map((r) => JSON.stringify(r));
+          writeFileSync(values['trace-file'], `${lines.join('\n')}\n`);
+          console.log(`  its frames: ${values['trace-file']} (${invokedAs()} view ${values['trace-file']} draws them)`);
+        }
       }
     }
   }

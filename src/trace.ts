@@ -114,6 +114,8 @@ interface ConnectionTrace {
 const RELEASES_HELD: ReadonlySet<TraceRecordKind> = new Set(['fields', 'connection_state', 'note', 'close']);
 const ORDINALS = ['first', 'second', 'third'];
 const INDENT = '                  ';
+/** Octets of a frame we send, as they are: a checker's tracer records the illegal frames it writes too. */
+const RECORD_AS_IS = { allowIllegal: true, maxFrameSize: 16777215 };
 
 /**
  * Formats trace records and hands them to a sink. `perspective` names the
@@ -181,7 +183,7 @@ export class Tracer {
       for (const s of frame.settings) if (s.id === SettingId.ENABLE_PUSH) c.enablePushBy = { seq, ordinal: c.settingsReceived, value: s.value };
     }
     const record: TraceRecord = { kind: 'frame', connection, direction, frame, seq, length: payloadLength(frame), t: this.#now(), line: `#${connection} ${arrow}  ${formatFrame(frame)}` };
-    if (this.detail) record.octets = octets ?? (direction === 'out' ? encodeFrame(frame) : undefined);
+    if (this.detail) record.octets = octets ?? (direction === 'out' ? encodeFrame(frame, RECORD_AS_IS) : undefined);
     if (this.detail && !this.#showSecrets && (frame.type === 'HEADERS' || frame.type === 'PUSH_PROMISE')) c.held ??= [];
     this.#emit(record);
   }

@@ -139,6 +139,77 @@ export const CASES: CheckCase[] = [
     },
   },
 
+  {
+    id: 'hpack/size-update-too-large',
+    section: '4.3',
+    level: 'MUST',
+    title: 'A dynamic table size update above SETTINGS_HEADER_TABLE_SIZE (4,096) is a decoding error: COMPRESSION_ERROR (RFC 7541 §6.3)',
+    expected: 'GOAWAY COMPRESSION_ERROR',
+    async run(peer) {
+      if (!(await started(peer))) return NO_START;
+      // 001xxxxx with 5-bit prefix: 31 + 4066 = 8,097 (RFC 7541 §5.1 integer), then an indexed :method GET.
+      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0x3f, 0xe2, 0x1f, 0x82]) });
+      return connectionError(peer, ErrorCode.COMPRESSION_ERROR);
+    },
+  },
+  {
+    id: 'hpack/size-update-after-field',
+    section: '4.3',
+    level: 'MUST',
+    title: 'A dynamic table size update after a field representation is a decoding error: COMPRESSION_ERROR (RFC 7541 §4.2)',
+    expected: 'GOAWAY COMPRESSION_ERROR',
+    async run(peer) {
+      if (!(await started(peer))) return NO_START;
+      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0x82, 0x20, 0x84, 0x86]) });
+      return connectionError(peer, ErrorCode.COMPRESSION_ERROR);
+    },
+  },
+  {
+    id: 'hpack/huffman-eos',
+    section: '4.3',
+    level: 'MUST',
+    title: 'A Huffman-coded string holding the EOS symbol is a decoding error: COMPRESSION_ERROR (RFC 7541 §5.2)',
+    expected: 'GOAWAY COMPRESSION_ERROR',
+    async run(peer) {
+      if (!(await started(peer))) return NO_START;
+      // A literal never indexed, new name: its name Huffman-coded as 4 octets of ones (EOS is 30 ones).
+      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0x82, 0x10, 0x84, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61]) });
+      return connectionError(peer, ErrorCode.COMPRESSION_ERROR);
+    },
+  },
+  {
+    id: 'errors/goaway-before-closing',
+    section: '5.4.1',
+    level: 'SHOULD',
+    title: 'A connection error is announced: a GOAWAY before the connection closes',
+    expected: 'GOAWAY (any code) before the close',
+    async run(peer) {
+      if (!(await started(peer))) return NO_START;
+      peer.write({ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: 0 });
+      const r = await peer.connectionError();
+      return r.goaway ? pass(`GOAWAY ${errorName(r.goaway.code)}`) : fail(r.closed ? 'closed without a GOAWAY' : `neither GOAWAY nor close: ${peer.summary()}`);
+    },
+  },
+  {
+    id: 'message/response-pseudo-in-request',
+    section: '8.3',
+    level: 'MUST',
+    title: 'A request with a response pseudo-header (:status) is malformed',
+    expected: 'RST_STREAM PROTOCOL_ERROR (or a 4xx)',
+    async run(peer) {
+      if (!(await started(peer))) return NO_START;
+      const block = peer.encoder.encode([
+        { name: ':method', value: 'GET' },
+        { name: ':scheme', value: peer.target.url.protocol.slice(0, -1) },
+        { name: ':authority', value: peer.target.url.host },
+        { name: ':path', value: '/' },
+        { name: ':status', value: '200' },
+      ]);
+      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: block });
+      return malformed(peer, 1);
+    },
+  },
+
   // §5.1 Stream states: generated from h2wire's own table (stateCases, below), and the ids of §5.1.1
   {
     id: 'streams/even-id-from-client',

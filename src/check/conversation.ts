@@ -12,6 +12,8 @@
 
 import { ErrorCode, SettingId } from '../frames/constants.js';
 import { formatFrame } from '../frames/format.js';
+import { Tracer, type TraceRecord } from '../trace.js';
+import { traceRecordToJSON, type TraceRecordJSON } from '../trace-format.js';
 import { CheckPeer, errorName, type Target } from './peer.js';
 
 type FastCheck = typeof import('fast-check');
@@ -181,8 +183,8 @@ export interface ConversationOptions {
 export interface ConversationReport {
   runs: number;
   ok: boolean;
-  /** The shrunk failing conversation, what the model expected, and how to replay it. */
-  failure?: { message: string; actions: string[]; replay: string };
+  /** The shrunk failing conversation, what the model expected, how to replay it, and its frames (the trace format, docs/trace-format.md). */
+  failure?: { message: string; actions: string[]; replay: string; trace: TraceRecordJSON[] };
 }
 
 /** Load fast-check, or say how to get it. */
@@ -199,9 +201,12 @@ export async function runConversations(target: Target, options: ConversationOpti
   const fc = await loadFastCheck();
   (await CheckPeer.open(target)).close(); // a server that cannot be reached is an error, not a conversation that failed
   const arbitrary = fc.commands(actions(fc, target.timeoutMs), { maxCommands: options.maxActions ?? 12 });
-  let last: { message: string; actions: string[] } | undefined;
+  let last: { message: string; actions: string[]; trace: TraceRecordJSON[] } | undefined;
   const property = fc.asyncProperty(arbitrary, async (cmds) => {
     const peer = await CheckPeer.open(target);
+    const records: TraceRecord[] = [];
+    peer.tracer = new Tracer((r) => records.push(r), 'client', { detail: true });
+    peer.tracer.open(1, `${target.url.protocol === 'https:' ? 'h2 (TLS)' : 'h2c'} to ${target.url.host} (h2wire check)`);
     const real: Real = { peer, log: [] };
     const model: Model = { nextStreamId: 1, sending: [], owed: [], error: undefined, pings: 0 };
     try {
@@ -220,7 +225,8 @@ export async function runConversations(target: Target, options: ConversationOpti
     } catch (e) {
       // fast-check's commands print as those that ran (the rest were skipped: the connection was over).
       const ran = String(cmds).replace(/\/\*replayPath=.*?\*\//, '');
-      last = { message: (e as Error).message, actions: ran.split(',').map((a) => a.trim()).filter(Boolean) };
+      peer.tracer?.note(1, `the model: ${(e as Error).message.split('\n')[0]}`);
+      last = { message: (e as Error).message, actions: ran.split(',').map((a) => a.trim()).filter(Boolean), trace: records.map(traceRecordToJSON) };
       throw e;
     } finally {
       peer.close();
@@ -232,6 +238,6 @@ export async function runConversations(target: Target, options: ConversationOpti
   return {
     runs: result.numRuns,
     ok: false,
-    failure: { message: last?.message ?? String(result.errorInstance), actions: last?.actions ?? [], replay: `${result.seed}:${result.counterexamplePath ?? ''}` },
+    failure: { message: last?.message ?? String(result.errorInstance), actions: last?.actions ?? [], replay: `${result.seed}:${result.counterexamplePath ?? ''}`, trace: last?.trace ?? [] },
   };
 }

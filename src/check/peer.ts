@@ -13,6 +13,7 @@ import type { Frame } from '../frames/frame.js';
 import { HpackDecoder } from '../hpack/decoder.js';
 import { HpackEncoder } from '../hpack/encoder.js';
 import type { HeaderField } from '../hpack/header-list.js';
+import type { Tracer } from '../trace.js';
 
 export interface Target {
   url: URL;
@@ -40,6 +41,8 @@ export class CheckPeer {
   #closedAt: number | undefined;
   /** Why the server's octets could not be read, if they could not. */
   decodeError: string | undefined;
+  /** Records every frame both ways (a conversation's trace, for `view`), when set. */
+  tracer: Tracer | undefined;
   readonly #opened = performance.now();
 
   private constructor(
@@ -97,6 +100,7 @@ export class CheckPeer {
   #onFrame(frame: Frame): void {
     const r: Received = { frame, at: this.#now() };
     this.received.push(r);
+    this.tracer?.frame(1, 'in', frame);
     if (frame.type === 'HEADERS' || frame.type === 'PUSH_PROMISE') {
       this.#block = { first: r, parts: [frame.headerBlock] };
       if (frame.endHeaders) this.#decodeBlock();
@@ -126,14 +130,20 @@ export class CheckPeer {
     return this.#closedAt !== undefined;
   }
 
-  /** Write octets as they are. */
+  /** Write octets as they are (a trace says them in hex: they need not be a frame). */
   writeBytes(bytes: Uint8Array): void {
+    this.tracer?.note(1, `sent raw octets: ${Buffer.from(bytes).toString('hex')}`);
+    this.#send(bytes);
+  }
+
+  #send(bytes: Uint8Array): void {
     if (!this.socket.destroyed) this.socket.write(bytes);
   }
 
   /** Write frames, legal or not. */
   write(...frames: Frame[]): void {
-    this.writeBytes(Buffer.concat(frames.map((f) => encodeFrame(f, { allowIllegal: true, maxFrameSize: 16777215 }))));
+    for (const f of frames) this.tracer?.frame(1, 'out', f);
+    this.#send(Buffer.concat(frames.map((f) => encodeFrame(f, { allowIllegal: true, maxFrameSize: 16777215 }))));
   }
 
   /** The preface and our SETTINGS; then the server's SETTINGS is acknowledged when it comes (RFC 9113 §3.4, §6.5.3). */

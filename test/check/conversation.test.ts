@@ -11,7 +11,9 @@ import { seedHandler } from '../../src/demo/seed-handler.js';
 import { CLIENT_PREFACE } from '../../src/frames/constants.js';
 import { FrameDecoder } from '../../src/frames/decode.js';
 import { encodeFrame } from '../../src/frames/encode.js';
+import { traceFileSvg } from '../../src/ladder/page.js';
 import { createServer } from '../../src/server/server.js';
+import { parseTraceFile, traceHeader } from '../../src/trace-format.js';
 
 describe('h2wire check --fuzz: generated conversations', function () {
   this.timeout(120000);
@@ -64,6 +66,12 @@ describe('h2wire check --fuzz: generated conversations', function () {
       expect(f.actions.map((a) => a.replace(/\(.*\)/, '')), f.message).to.deep.equal(['windowUpdate', 'ping']);
       expect(f.message).to.match(/^§6\.7: a PING MUST be answered with a PING ACK/);
       expect(f.message).to.contain('WINDOW_UPDATE stream=0 increment=1');
+      // Its frames, in the trace format: what view draws.
+      const file = parseTraceFile([JSON.stringify(traceHeader('client', 'test')), ...f.trace.map((r) => JSON.stringify(r))].join('\n'));
+      const frames = file.records.filter((r) => r.kind === 'frame');
+      expect(frames.some((r) => r.kind === 'frame' && r.direction === 'out' && r.type === 'WINDOW_UPDATE')).to.equal(true);
+      expect(frames.filter((r) => r.kind === 'frame' && r.type === 'PING').map((r) => (r as { direction: string }).direction), 'our PING, no ACK').to.deep.equal(['out']);
+      expect(traceFileSvg(file.header, file.records, 1, 'the failure').match(/<g class="arrow"/g)?.length).to.equal(frames.length);
       const again = await runConversations(target, { replay: f.replay });
       expect(again.ok, 'the replay fails the same way').to.equal(false);
       expect(again.failure!.message.split('\n')[0]).to.equal(f.message.split('\n')[0]);
