@@ -16,7 +16,7 @@ import { HpackDecoder } from '../hpack/decoder.js';
 import { HpackEncoder } from '../hpack/encoder.js';
 import type { HeaderField } from '../hpack/header-list.js';
 import type { Level } from './cases.js';
-import { errorName } from './peer.js';
+import { errorName, RECEIVE_BUDGET } from './peer.js';
 
 /** What the scripted server saw of one client run. */
 interface Seen {
@@ -192,7 +192,10 @@ async function runScenario(scenario: Scenario, command: string[], timeoutMs: num
     let preface = 0;
     let settingsSeen = false;
     let answered = false;
+    let octets = 0;
     socket.on('data', (chunk: Buffer) => {
+      octets += chunk.length;
+      if (octets > RECEIVE_BUDGET) return void socket.destroy(); // a client that does not stop: judged on what came before
       let bytes: Buffer = chunk;
       if (preface < CLIENT_PREFACE.length) {
         const n = Math.min(CLIENT_PREFACE.length - preface, bytes.length);

@@ -15,6 +15,11 @@ import { HpackEncoder } from '../hpack/encoder.js';
 import type { HeaderField } from '../hpack/header-list.js';
 import type { Tracer } from '../trace.js';
 
+/** Octets a check reads from one connection at most: every case needs far fewer. */
+export const RECEIVE_BUDGET = 16 * 1024 * 1024;
+/** Frames it keeps from one connection at most. */
+export const RECEIVE_FRAMES = 20000;
+
 export interface Target {
   url: URL;
   /** Skip certificate verification (self-signed servers). */
@@ -44,6 +49,7 @@ export class CheckPeer {
   /** Records every frame both ways (a conversation's trace, for `view`), when set. */
   tracer: Tracer | undefined;
   readonly #opened = performance.now();
+  #octets = 0;
 
   private constructor(
     readonly socket: Socket | TLSSocket,
@@ -88,6 +94,13 @@ export class CheckPeer {
 
   #onData(chunk: Buffer): void {
     if (this.decodeError) return;
+    this.#octets += chunk.length;
+    if (this.#octets > RECEIVE_BUDGET) {
+      // A server that does not stop talking is a finding, not a reason to hold all it says.
+      this.decodeError = `the server sent more than ${RECEIVE_BUDGET} octets on one connection of a check; the checker stopped reading`;
+      this.socket.destroy();
+      return;
+    }
     try {
       this.#decoder.push(chunk);
       for (const frame of this.#decoder.frames()) this.#onFrame(frame);
@@ -98,6 +111,11 @@ export class CheckPeer {
   }
 
   #onFrame(frame: Frame): void {
+    if (this.received.length >= RECEIVE_FRAMES) {
+      this.decodeError ??= `the server sent more than ${RECEIVE_FRAMES} frames on one connection of a check; the checker stopped reading`;
+      this.socket.destroy();
+      return;
+    }
     const r: Received = { frame, at: this.#now() };
     this.received.push(r);
     this.tracer?.frame(1, 'in', frame);

@@ -53,7 +53,9 @@ export async function runChecks(url: string | URL, options: CheckOptions = {}): 
       peer = await CheckPeer.open(target);
       const verdict = await c.run(peer, context);
       // A frame from the server that breaks a rule of its own is a failure, whatever else the case saw.
-      result = peer.decodeError && verdict.status !== 'fail' ? { status: 'fail', actual: `the server sent a frame that breaks RFC 9113: ${peer.decodeError}` } : verdict;
+      if (!peer.decodeError) result = verdict;
+      else if (verdict.status === 'fail') result = { status: 'fail', actual: `${verdict.actual}; and ${peer.decodeError}` };
+      else result = { status: 'fail', actual: `the server sent a frame that breaks RFC 9113: ${peer.decodeError}` };
     } catch (e) {
       result = { status: 'error', actual: (e as Error).message };
     } finally {

@@ -125,6 +125,27 @@ describe('h2wire check', function () {
     });
   });
 
+  it('a server that never stops sending is cut off: the checker keeps at most 20,000 frames of a connection', async () => {
+    const flood = netServer((s) => {
+      s.on('error', () => {});
+      s.write(encodeFrame({ type: 'SETTINGS', streamId: 0, ack: false, settings: [] }));
+      const chunk = Buffer.concat(Array.from({ length: 64 }, () => encodeFrame({ type: 'PING', streamId: 0, ack: true, data: new Uint8Array(8) })));
+      const pump = () => {
+        while (!s.destroyed && s.write(chunk));
+        if (!s.destroyed) s.once('drain', pump);
+      };
+      pump();
+    });
+    await new Promise<void>((r) => flood.listen(0, '127.0.0.1', r));
+    try {
+      const report = await runChecks(`http://127.0.0.1:${(flood.address() as { port: number }).port}/`, { timeoutMs: 2000, only: ['settings/acknowledged'] });
+      expect(report.results[0]!.status).to.equal('fail');
+      expect(report.results[0]!.actual).to.match(/… 19988 more.*the server sent more than 20000 frames on one connection of a check/);
+    } finally {
+      await new Promise<void>((r) => flood.close(() => r()));
+    }
+  });
+
   it('node:http2 (Node 20, nghttp2 inside): its divergences, pinned', async () => {
     const program = fileURLToPath(new URL('./node-http2-server.js', import.meta.url));
     const child: ChildProcess = spawn(process.execPath, [program, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
