@@ -170,7 +170,8 @@ options:
                         conformant server owes; a failure is shrunk to the
                         fewest actions and printed with its replay
   --runs N              conversations to generate (default 50)
-  --replay SEED:PATH    replay one failing conversation (implies --fuzz)
+  --replay R           replay one failing conversation, R as a failed run
+                        printed it (SEED:PATH@COMMANDS; implies --fuzz)
   --trace-file FILE     write a failing conversation's frames as a trace file
                         (h2wire view FILE draws it)
   --client              check an HTTP/2 client instead: CMD runs once per
@@ -760,7 +761,7 @@ async function checkCommand(args: string[]): Promise<number> {
   if (values.client) return checkClient(positionals, Number(values.timeout), values.json);
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100000) throw new UsageError(`--runs ${values.runs}: a number of conversations, 1 to 100,000`);
-  if (values.replay !== undefined && !/^-?\d+:[\d:]*$/.test(values.replay)) throw new UsageError(`--replay ${values.replay}: give the SEED:PATH a failed run printed`);
+  if (values.replay !== undefined && !/^-?\d+:[\d:]*(@\S+)?$/.test(values.replay)) throw new UsageError(`--replay ${values.replay}: give what a failed run printed after --replay`);
   if (values['trace-file'] !== undefined) checkWritable('--trace-file', values['trace-file']);
   const url = positionals[0];
   if (!url || positionals.length > 1) throw new UsageError('give one URL, such as http://localhost:8080/ (h2wire check --help)');
@@ -789,7 +790,7 @@ async function checkCommand(args: string[]): Promise<number> {
         const f = conversations.failure!;
         console.log(`  FAIL, shrunk to ${f.actions.length} action(s): ${f.actions.join(', ')}`);
         console.log(`  ${f.message.split('\n').join('\n  ')}`);
-        console.log(`  replay: ${invokedAs()} check ${target.href} --replay ${f.replay}`);
+        console.log(`  replay: ${invokedAs()} check ${target.href} --replay=${f.replay}`);
         if (values['trace-file'] !== undefined) {
           const lines = [traceHeader('client', 'h2wire check'), ...f.trace].map((r) => JSON.stringify(r));
           writeFileSync(values['trace-file'], `${lines.join('\n')}\n`);

@@ -60,7 +60,12 @@ export const CLIENT_SCENARIOS: Scenario[] = [
     level: 'MUST',
     title: "The client acknowledges the server's SETTINGS",
     expected: 'SETTINGS with ACK',
-    respond: (id, send, encode) => send(...ok(id, encode)),
+    // The response waits for the ACK (a second at most): a client that exits on the response may not get to send it.
+    respond: (id, send, encode, seen) => {
+      const started = Date.now();
+      const wait = () => (seen.frames.some((f) => f.type === 'SETTINGS' && f.ack) || Date.now() - started > 1000 ? send(...ok(id, encode)) : setTimeout(wait, 10));
+      wait();
+    },
     judge: (seen) => (seen.frames.some((f) => f.type === 'SETTINGS' && f.ack) ? { status: 'pass', actual: 'SETTINGS ACK' } : { status: 'fail', actual: sent(seen) }),
   },
   {

@@ -174,7 +174,7 @@ function actions(fc: FastCheck, timeoutMs: number) {
 
 export interface ConversationOptions {
   runs?: number;
-  /** Replay one failure: the seed and path fast-check printed ("SEED:PATH"). */
+  /** Replay one failure: what a failed run printed ("SEED:PATH@COMMANDS"). */
   replay?: string;
   /** Most actions in one conversation. Default 12. */
   maxActions?: number;
@@ -200,8 +200,10 @@ async function loadFastCheck(): Promise<FastCheck> {
 export async function runConversations(target: Target, options: ConversationOptions = {}): Promise<ConversationReport> {
   const fc = await loadFastCheck();
   (await CheckPeer.open(target)).close(); // a server that cannot be reached is an error, not a conversation that failed
-  const arbitrary = fc.commands(actions(fc, target.timeoutMs), { maxCommands: options.maxActions ?? 12 });
-  let last: { message: string; actions: string[]; trace: TraceRecordJSON[] } | undefined;
+  // SEED:PATH@COMMANDS: fast-check's seed and shrink path, and which commands ran (its replayPath for commands).
+  const [seedPath, replayPath] = options.replay?.split('@') ?? [];
+  const arbitrary = fc.commands(actions(fc, target.timeoutMs), replayPath ? { maxCommands: options.maxActions ?? 12, replayPath } : { maxCommands: options.maxActions ?? 12 });
+  let last: { message: string; actions: string[]; trace: TraceRecordJSON[]; replayPath: string } | undefined;
   const property = fc.asyncProperty(arbitrary, async (cmds) => {
     const peer = await CheckPeer.open(target);
     const records: TraceRecord[] = [];
@@ -224,20 +226,32 @@ export async function runConversations(target: Target, options: ConversationOpti
       if (peer.decodeError) throw new ConversationFailure(`the server sent a frame that breaks RFC 9113: ${peer.decodeError}`);
     } catch (e) {
       // fast-check's commands print as those that ran (the rest were skipped: the connection was over).
-      const ran = String(cmds).replace(/\/\*replayPath=.*?\*\//, '');
+      const printed = String(cmds);
+      const ran = printed.replace(/\/\*replayPath=.*?\*\//, '');
       peer.tracer?.note(1, `the model: ${(e as Error).message.split('\n')[0]}`);
-      last = { message: (e as Error).message, actions: ran.split(',').map((a) => a.trim()).filter(Boolean), trace: records.map(traceRecordToJSON) };
+      last = {
+        message: (e as Error).message,
+        actions: ran.split(',').map((a) => a.trim()).filter(Boolean),
+        trace: records.map(traceRecordToJSON),
+        replayPath: /\/\*replayPath="(.*?)"\*\//.exec(printed)?.[1] ?? '',
+      };
       throw e;
     } finally {
       peer.close();
     }
   });
-  const [seed, path] = options.replay?.split(':') ?? [];
+  const [seed, ...pathParts] = seedPath?.split(':') ?? [];
+  const path = pathParts.join(':');
   const result = await fc.check(property, options.replay ? { seed: Number(seed), path, endOnFailure: true, numRuns: 1 } : { numRuns: options.runs ?? 50 });
   if (!result.failed) return { runs: result.numRuns, ok: true };
   return {
     runs: result.numRuns,
     ok: false,
-    failure: { message: last?.message ?? String(result.errorInstance), actions: last?.actions ?? [], replay: `${result.seed}:${result.counterexamplePath ?? ''}`, trace: last?.trace ?? [] },
+    failure: {
+      message: last?.message ?? String(result.errorInstance),
+      actions: last?.actions ?? [],
+      replay: `${result.seed}:${result.counterexamplePath ?? ''}${last?.replayPath ? `@${last.replayPath}` : ''}`,
+      trace: last?.trace ?? [],
+    },
   };
 }
