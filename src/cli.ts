@@ -4,7 +4,7 @@
 // exchange (or the decoding) failed, 2 a usage error.
 
 import cluster from 'node:cluster';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -170,7 +170,7 @@ options:
                         conformant server owes; a failure is shrunk to the
                         fewest actions and printed with its replay
   --runs N              conversations to generate (default 50)
-  --replay R           replay one failing conversation, R as a failed run
+  --replay=R            replay one failing conversation, R as a failed run
                         printed it (SEED:PATH@COMMANDS; implies --fuzz)
   --trace-file FILE     write a failing conversation's frames as a trace file
                         (h2wire view FILE draws it)
@@ -758,7 +758,13 @@ async function checkCommand(args: string[]): Promise<number> {
     true,
   );
   if (values.help) return help('check');
-  if (values.client) return checkClient(positionals, Number(values.timeout), values.json);
+  if (values.client) {
+    const misplaced = (['only', 'skip', 'fuzz', 'replay', 'trace-file'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
+    if (values['push-path'] !== '/') misplaced.push('push-path' as never);
+    if (misplaced.length) throw new UsageError(`--${misplaced.join(', --')}: for checking a server; --client checks a client (h2wire check --help)`);
+    if (/^https?:\/\//.test(positionals[0] ?? '')) throw new UsageError(`${positionals[0]}: with --client, the scripted server is the URL: write {url} in the client's command, after --`);
+    return checkClient(positionals, Number(values.timeout), values.json);
+  }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 100000) throw new UsageError(`--runs ${values.runs}: a number of conversations, 1 to 100,000`);
   if (values.replay !== undefined && !/^-?\d+:[\d:]*(@\S+)?$/.test(values.replay)) throw new UsageError(`--replay ${values.replay}: give what a failed run printed after --replay`);
@@ -775,9 +781,16 @@ async function checkCommand(args: string[]): Promise<number> {
   const timeout = Number(values.timeout);
   if (!(timeout > 0 && timeout <= 60)) throw new UsageError(`--timeout ${values.timeout}: give seconds, above 0, at most 60`);
   if (!values['push-path'].startsWith('/')) throw new UsageError(`--push-path ${values['push-path']}: a path starting with /`);
-  const list = (text: string | undefined) => text?.split(',').map((s) => s.trim().replace(/^§/, '')).filter(Boolean);
+  const list = (option: 'only' | 'skip') => {
+    const items = values[option]?.split(',').map((x) => x.trim().replace(/^§/, '')).filter(Boolean);
+    // Each name must match a section (6.5, or 6 for all of §6) or a case id (or its group, "ping"): a typo is said, not ignored.
+    for (const item of items ?? [])
+      if (!CASES.some((c) => c.id === item || c.id.startsWith(`${item}/`) || c.section === item || c.section.startsWith(`${item}.`)))
+        throw new UsageError(`--${option} ${item}: no section or case matches it (sections such as 6.5 or 8; cases such as ping/acknowledged; --json lists the ids)`);
+    return items;
+  };
   const fuzz = values.fuzz || values.replay !== undefined;
-  const report = values.replay !== undefined ? undefined : await runChecks(target, { insecure: values.insecure, timeoutMs: timeout * 1000, pushPath: values['push-path'], only: list(values.only), skip: list(values.skip) });
+  const report = values.replay !== undefined ? undefined : await runChecks(target, { insecure: values.insecure, timeoutMs: timeout * 1000, pushPath: values['push-path'], only: list('only'), skip: list('skip') });
   if (report && report.results.length === 0) throw new UsageError('no case left to run: --only and --skip leave nothing (h2wire check --help)');
   const conversations = fuzz ? await runConversations({ url: target, insecure: values.insecure, timeoutMs: timeout * 1000 }, { runs, replay: values.replay }) : undefined;
   if (values.json) console.log(JSON.stringify({ ...report, conversations }, null, 2));
@@ -785,7 +798,8 @@ async function checkCommand(args: string[]): Promise<number> {
     if (report) console.log(formatReport(report));
     if (conversations) {
       console.log(`\ngenerated conversations: ${conversations.runs}`);
-      if (conversations.ok) console.log('  every one answered as RFC 9113 says a server must');
+      if (conversations.ok)
+        console.log(values.replay !== undefined ? '  the replayed conversation was answered as RFC 9113 says: it does not fail here (another server, or a fixed one?)' : '  every one answered as RFC 9113 says a server must');
       else {
         const f = conversations.failure!;
         console.log(`  FAIL, shrunk to ${f.actions.length} action(s): ${f.actions.join(', ')}`);
@@ -798,6 +812,11 @@ async function checkCommand(args: string[]): Promise<number> {
         }
       }
     }
+  }
+  // --trace-file was made writable up front; with no failure to write, it goes again.
+  if (values['trace-file'] !== undefined && conversations?.ok !== false) {
+    rmSync(values['trace-file'], { force: true });
+    if (!values.json) console.log(`  (no failure: ${values['trace-file']} not written)`);
   }
   return (report?.mustFailures ?? 0) > 0 || conversations?.ok === false ? FAILED : OK;
 }

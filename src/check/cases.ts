@@ -106,6 +106,13 @@ export const CASES: CheckCase[] = [
     async run(peer) {
       peer.writeBytes(Buffer.from('PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n'));
       const r = await peer.connectionError();
+      // "A GOAWAY frame MAY be omitted in this case, since an invalid preface indicates that the peer is not
+      // using HTTP/2" (§3.4): a server that also speaks HTTP/1.1 may answer as one, then close.
+      if (peer.decodeError?.startsWith('the server answered in HTTP/1.x')) {
+        const said = peer.decodeError;
+        peer.decodeError = undefined;
+        return (await peer.waitClosed()) ? pass(`${said.replace('the server answered in HTTP/1.x, not HTTP/2: ', 'answered as HTTP/1.x ')}, then closed`) : fail(`${said}, and kept the connection open`);
+      }
       if (r.goaway) return r.goaway.code === ErrorCode.PROTOCOL_ERROR ? pass('GOAWAY PROTOCOL_ERROR') : fail(`GOAWAY ${errorName(r.goaway.code)}`);
       return r.closed ? pass('closed the connection') : fail(`connection still open: ${peer.summary()}`);
     },

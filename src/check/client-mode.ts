@@ -23,6 +23,8 @@ interface Seen {
   frames: Frame[];
   /** The client's first SETTINGS said ENABLE_PUSH=0. */
   pushDisabled: boolean;
+  /** The client sent the HTTP/2 connection preface (§3.4). */
+  preface: boolean;
   /** The stream of the client's first request (nghttp, say, opens PRIORITY-only streams first). */
   requestStream: number | undefined;
   exitCode: number | null;
@@ -171,7 +173,9 @@ export async function runClientChecks(command: string[], options: { timeoutMs?: 
   for (const scenario of CLIENT_SCENARIOS) {
     try {
       const seen = await runScenario(scenario, command, options.timeoutMs ?? 5000, options.path ?? '/');
-      results.push({ id: scenario.id, section: scenario.section, level: scenario.level, title: scenario.title, expected: scenario.expected, ...scenario.judge(seen) });
+      // A client that never sent the preface spoke no HTTP/2: no scenario can pass (§3.4).
+      const verdict = seen.preface ? scenario.judge(seen) : { status: 'fail' as const, actual: `the client never spoke HTTP/2: no connection preface (exit ${seen.exitCode})` };
+      results.push({ id: scenario.id, section: scenario.section, level: scenario.level, title: scenario.title, expected: scenario.expected, ...verdict });
     } catch (e) {
       results.push({ id: scenario.id, section: scenario.section, level: scenario.level, title: scenario.title, expected: scenario.expected, status: 'error', actual: (e as Error).message });
     }
@@ -180,7 +184,7 @@ export async function runClientChecks(command: string[], options: { timeoutMs?: 
 }
 
 async function runScenario(scenario: Scenario, command: string[], timeoutMs: number, path: string): Promise<Seen> {
-  const seen: Seen = { frames: [], pushDisabled: false, requestStream: undefined, exitCode: null, stdout: '', stderr: '' };
+  const seen: Seen = { frames: [], pushDisabled: false, preface: false, requestStream: undefined, exitCode: null, stdout: '', stderr: '' };
   const sockets: Socket[] = [];
   let connections = 0;
   const server = createServer((socket) => {
@@ -204,8 +208,10 @@ async function runScenario(scenario: Scenario, command: string[], timeoutMs: num
       let bytes: Buffer = chunk;
       if (preface < CLIENT_PREFACE.length) {
         const n = Math.min(CLIENT_PREFACE.length - preface, bytes.length);
+        if (!Buffer.from(CLIENT_PREFACE).subarray(preface, preface + n).equals(bytes.subarray(0, n))) return void socket.destroy(); // not HTTP/2
         preface += n;
         bytes = bytes.subarray(n);
+        if (preface === CLIENT_PREFACE.length) seen.preface = true;
       }
       try {
         decoder.push(bytes);

@@ -15,6 +15,7 @@ import { formatFrame } from '../frames/format.js';
 import { Tracer, type TraceRecord } from '../trace.js';
 import { traceRecordToJSON, type TraceRecordJSON } from '../trace-format.js';
 import { CheckPeer, errorName, type Target } from './peer.js';
+import { preflight } from './run.js';
 
 type FastCheck = typeof import('fast-check');
 
@@ -199,7 +200,7 @@ async function loadFastCheck(): Promise<FastCheck> {
 /** Run generated conversations against a server; each on a fresh connection. */
 export async function runConversations(target: Target, options: ConversationOptions = {}): Promise<ConversationReport> {
   const fc = await loadFastCheck();
-  (await CheckPeer.open(target)).close(); // a server that cannot be reached is an error, not a conversation that failed
+  await preflight(target); // a server that cannot be reached is an error, not a conversation that failed
   // SEED:PATH@COMMANDS: fast-check's seed and shrink path, and which commands ran (its replayPath for commands).
   const [seedPath, replayPath] = options.replay?.split('@') ?? [];
   const arbitrary = fc.commands(actions(fc, target.timeoutMs), replayPath ? { maxCommands: options.maxActions ?? 12, replayPath } : { maxCommands: options.maxActions ?? 12 });

@@ -94,6 +94,12 @@ export class CheckPeer {
 
   #onData(chunk: Buffer): void {
     if (this.decodeError) return;
+    // HTTP/1.x (or an HTTP/0.9-style bare body, as Python's http.server answers our preface) is not a frame.
+    if (this.#octets === 0 && /^(HTTP\/1\.[01] |\s*<(!doctype|html))/i.test(chunk.toString('latin1', 0, 16))) {
+      this.decodeError = `the server answered in HTTP/1.x, not HTTP/2: ${JSON.stringify(chunk.toString('latin1', 0, 60).split(/\r?\n/)[0])}`;
+      this.#wake();
+      return;
+    }
     this.#octets += chunk.length;
     if (this.#octets > RECEIVE_BUDGET) {
       // A server that does not stop talking is a finding, not a reason to hold all it says.
@@ -219,6 +225,7 @@ export class CheckPeer {
 
   /** Frames the server sent, as the text trace names them, for reports. */
   summary(limit = 12): string {
+    if (this.decodeError && this.received.length === 0) return this.decodeError;
     const names = this.received.map((r) => (r.frame.type === 'GOAWAY' || r.frame.type === 'RST_STREAM' ? `${r.frame.type}(${errorName(r.frame.errorCode)})` : r.frame.type));
     const shown = names.length > limit ? [...names.slice(0, limit), `… ${names.length - limit} more`] : names;
     return `${shown.join(', ') || 'nothing'}${this.closed ? ', then closed' : ''}`;

@@ -40,8 +40,29 @@ export interface CheckReport {
 
 const selected = (c: CheckCase, list: string[] | undefined) => list?.some((s) => c.id === s || c.id.startsWith(`${s}/`) || c.section === s || c.section.startsWith(`${s}.`)) ?? false;
 
+/** A server that cannot be reached, or does not speak HTTP/2 at all: said once, before any case. */
+export class CheckTargetError extends Error {
+  override readonly name = 'CheckTargetError';
+}
+
+/** Open one connection and exchange prefaces: the server is there and speaks HTTP/2, or why not. */
+export async function preflight(target: Target): Promise<void> {
+  let peer: CheckPeer;
+  try {
+    peer = await CheckPeer.open(target);
+  } catch (e) {
+    throw new CheckTargetError((e as Error).message);
+  }
+  try {
+    if (!(await peer.handshake())) throw new CheckTargetError(peer.decodeError ?? `${target.url.host} did not answer our HTTP/2 preface with SETTINGS (${peer.summary()}): is it an HTTP/2 server, and is this its scheme (http: is h2c with prior knowledge)?`);
+  } finally {
+    peer.close();
+  }
+}
+
 export async function runChecks(url: string | URL, options: CheckOptions = {}): Promise<CheckReport> {
   const target: Target = { url: new URL(url), insecure: options.insecure === true, timeoutMs: options.timeoutMs ?? 3000 };
+  await preflight(target);
   const context = { pushPath: options.pushPath ?? '/' };
   const cases = (options.cases ?? CASES).filter((c) => (options.only?.length ? selected(c, options.only) : true) && !selected(c, options.skip));
   const results: CaseResult[] = [];
@@ -89,6 +110,7 @@ export function formatReport(report: CheckReport): string {
     }
   }
   const { pass, fail, skip, error } = report.counts;
-  lines.push('', `${report.results.length} cases: ${pass} pass, ${fail} fail (${report.mustFailures} of a MUST, or could not run), ${skip} skipped, ${error} could not run`);
+  const n = report.results.length;
+  lines.push('', `${n} case${n === 1 ? '' : 's'}: ${pass} pass, ${fail} fail, ${skip} could not be reached (skip), ${error} could not run; ${report.mustFailures} MUST ${report.mustFailures === 1 ? 'failure' : 'failures'} in all`);
   return lines.join('\n');
 }

@@ -55,6 +55,10 @@ describe('h2wire check --client', function () {
     const r = await runProcess(process.execPath, [CLI, 'check', '--client', '--timeout', '1', '--', process.execPath, '-e', mute, '{port}']);
     expect(r.code, r.stdout + r.stderr).to.equal(1);
     expect(r.stdout).to.include("FAIL  MUST   The client acknowledges the server's SETTINGS");
+    expect(r.stdout).to.include('the client never spoke HTTP/2: no connection preface');
+    const misused = await runProcess(process.execPath, [CLI, 'check', '--client', '--fuzz', '--', 'curl', '{url}']);
+    expect(misused.code).to.equal(2);
+    expect(misused.stderr).to.include('--fuzz: for checking a server');
     const usage = await runProcess(process.execPath, [CLI, 'check', '--client', '--', 'curl']);
     expect(usage.code).to.equal(2);
     expect(usage.stderr).to.include('has no {url}');
