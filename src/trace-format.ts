@@ -9,7 +9,7 @@ import { stateName } from './connection/stream-states.js';
 import { frameFlags } from './frames/encode.js';
 import { formatFrame } from './frames/format.js';
 import { frameToJSON } from './frames/json.js';
-import type { TraceRecord, TraceSink } from './trace.js';
+import type { PushDecision, TraceRecord, TraceSink } from './trace.js';
 
 export const TRACE_FORMAT = 'h2wire-trace';
 export const TRACE_FORMAT_VERSION = 1;
@@ -36,6 +36,18 @@ export interface TableEntryJSON {
   name: string;
   value: string;
   size: number;
+}
+
+/** What a header block did to a dynamic table (RFC 7541 §4), as JSON. */
+export interface HpackChangeJSON {
+  direction: 'in' | 'out';
+  inserted: TableEntryJSON[];
+  evicted: TableEntryJSON[];
+  insertedAndEvicted: number;
+  resizedFrom: number | null;
+  size: number;
+  maxSize: number;
+  entries: number;
 }
 
 export interface FieldJSON {
@@ -75,31 +87,11 @@ export type TraceRecordJSON =
       octetsOmitted?: boolean;
     })
   | (CommonJSON & { kind: 'windows'; seq: number; streamId: number; connectionWindow: WindowPairJSON; streamWindow: WindowPairJSON | null })
-  | (CommonJSON & {
-      kind: 'hpack';
-      direction: 'in' | 'out';
-      streamId: number;
-      inserted: TableEntryJSON[];
-      evicted: TableEntryJSON[];
-      insertedAndEvicted: number;
-      resizedFrom: number | null;
-      size: number;
-      maxSize: number;
-      entries: number;
-    })
+  | (CommonJSON & { kind: 'hpack'; streamId: number } & HpackChangeJSON)
   | (CommonJSON & { kind: 'state'; streamId: number; from: string; to: string })
   | (CommonJSON & { kind: 'connection_state'; from: string; to: string })
   | (CommonJSON & { kind: 'fields'; direction: 'in' | 'out'; streamId: number; fields: FieldJSON[] })
-  | (CommonJSON & {
-      kind: 'push';
-      parentId: number;
-      path: string;
-      decision: 'promised' | 'refused';
-      promisedStreamId?: number;
-      reason?: string;
-      message: string;
-      cause?: number;
-    })
+  | (CommonJSON & { kind: 'push' } & PushDecision)
   | (CommonJSON & { kind: 'note' })
   | (CommonJSON & { kind: 'close' });
 

@@ -55,6 +55,14 @@ const sent = (seen: Seen) => seen.frames.map((f) => (f.type === 'GOAWAY' || f.ty
 const rejected = (seen: Seen) =>
   seen.frames.find((f) => (f.type === 'RST_STREAM' && f.streamId === seen.requestStream) || (f.type === 'GOAWAY' && f.errorCode !== ErrorCode.NO_ERROR)) as Extract<Frame, { type: 'RST_STREAM' | 'GOAWAY' }> | undefined;
 
+/** A malformed response (§8.1.1) is rejected: reset with PROTOCOL_ERROR (or a connection error), or the request fails. */
+function rejectedMalformed(seen: Seen): { status: 'pass' | 'fail'; actual: string } {
+  const r = rejected(seen);
+  if (r?.errorCode === ErrorCode.PROTOCOL_ERROR) return { status: 'pass', actual: `${r.type} PROTOCOL_ERROR` };
+  if (seen.exitCode !== 0) return { status: 'pass', actual: `no reset, but the client failed (exit ${seen.exitCode})` };
+  return { status: 'fail', actual: `accepted it: exit 0; sent ${sent(seen)}` };
+}
+
 export const CLIENT_SCENARIOS: Scenario[] = [
   {
     id: 'client/settings-acknowledged',
@@ -130,12 +138,7 @@ export const CLIENT_SCENARIOS: Scenario[] = [
         { type: 'HEADERS', streamId: id, endStream: false, endHeaders: true, headerBlock: encode([{ name: ':status', value: '200' }, { name: 'X-Upper', value: '1' }]) },
         { type: 'DATA', streamId: id, endStream: true, data: Buffer.from('malformed\n') },
       ),
-    judge: (seen) => {
-      const r = rejected(seen);
-      if (r?.errorCode === ErrorCode.PROTOCOL_ERROR) return { status: 'pass', actual: `${r.type} PROTOCOL_ERROR` };
-      if (seen.exitCode !== 0) return { status: 'pass', actual: `no reset, but the client failed (exit ${seen.exitCode})` };
-      return { status: 'fail', actual: `accepted it: exit 0; sent ${sent(seen)}` };
-    },
+    judge: rejectedMalformed,
   },
   {
     id: 'client/malformed-response-content-length',
@@ -148,12 +151,7 @@ export const CLIENT_SCENARIOS: Scenario[] = [
         { type: 'HEADERS', streamId: id, endStream: false, endHeaders: true, headerBlock: encode([{ name: ':status', value: '200' }, { name: 'content-length', value: '100' }]) },
         { type: 'DATA', streamId: id, endStream: true, data: Buffer.from('short\n') },
       ),
-    judge: (seen) => {
-      const r = rejected(seen);
-      if (r?.errorCode === ErrorCode.PROTOCOL_ERROR) return { status: 'pass', actual: `${r.type} PROTOCOL_ERROR` };
-      if (seen.exitCode !== 0) return { status: 'pass', actual: `no reset, but the client failed (exit ${seen.exitCode})` };
-      return { status: 'fail', actual: `accepted it: exit 0; sent ${sent(seen)}` };
-    },
+    judge: rejectedMalformed,
   },
 ];
 

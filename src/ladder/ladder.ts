@@ -12,7 +12,7 @@
 // time, and its output depends only on its input: the same trace gives the
 // same octets.
 
-import type { FieldJSON, TableEntryJSON, TraceRecordJSON, WindowPairJSON } from '../trace-format.js';
+import type { FieldJSON, HpackChangeJSON, TableEntryJSON, TraceRecordJSON, WindowPairJSON } from '../trace-format.js';
 
 export type Side = 'client' | 'server';
 
@@ -39,16 +39,7 @@ export interface ArrowRow {
   hpack: HpackNote | undefined;
 }
 
-export interface HpackNote {
-  direction: 'in' | 'out';
-  inserted: TableEntryJSON[];
-  evicted: TableEntryJSON[];
-  insertedAndEvicted: number;
-  resizedFrom: number | null;
-  size: number;
-  maxSize: number;
-  entries: number;
-}
+export type HpackNote = HpackChangeJSON;
 
 export interface NoteRow {
   kind: 'note';
