@@ -71,6 +71,38 @@ async function started(peer: CheckPeer, settings: Array<{ id: number; value: num
 
 const NO_START = fail('the server sent no SETTINGS after our preface');
 
+/** A MUST whose answer is a connection error of `code` (§5.4.1): the connection starts, then `send` breaks the rule. */
+function connectionErrorCase(id: string, section: string, title: string, code: keyof typeof ErrorCode, send: (peer: CheckPeer) => void): CheckCase {
+  return {
+    id,
+    section,
+    level: 'MUST',
+    title,
+    expected: `GOAWAY ${code}`,
+    async run(peer) {
+      if (!(await started(peer))) return NO_START;
+      send(peer);
+      return connectionError(peer, ErrorCode[code]);
+    },
+  };
+}
+
+/** A MUST whose answer is a malformed request (§8.1.1) on stream 1, which `send` writes once the connection started. */
+function malformedCase(id: string, section: string, title: string, send: (peer: CheckPeer) => void): CheckCase {
+  return {
+    id,
+    section,
+    level: 'MUST',
+    title,
+    expected: 'RST_STREAM PROTOCOL_ERROR (or a 4xx)',
+    async run(peer) {
+      if (!(await started(peer))) return NO_START;
+      send(peer);
+      return malformed(peer, 1);
+    },
+  };
+}
+
 /** What a server owes a PUSH_PROMISE in any state (read before the §5.1 table, as the engine does). */
 const CLIENT_CANNOT_PUSH = { scope: 'connection' as const, code: 'PROTOCOL_ERROR' as const, why: 'a client cannot push: a server MUST treat a PUSH_PROMISE as a connection error PROTOCOL_ERROR (RFC 9113 §8.4)' };
 
@@ -133,57 +165,21 @@ export const CASES: CheckCase[] = [
   },
 
   // §4.3 / RFC 7541 Header compression
-  {
-    id: 'hpack/invalid-index',
-    section: '4.3',
-    level: 'MUST',
-    title: 'A field block that does not decode (an index past the tables, RFC 7541 §2.3.3) is a connection error COMPRESSION_ERROR',
-    expected: 'GOAWAY COMPRESSION_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0xff, 0xff, 0x7f]) });
-      return connectionError(peer, ErrorCode.COMPRESSION_ERROR);
-    },
-  },
+  connectionErrorCase('hpack/invalid-index', '4.3', 'A field block that does not decode (an index past the tables, RFC 7541 §2.3.3) is a connection error COMPRESSION_ERROR', 'COMPRESSION_ERROR', (peer) => {
+    peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0xff, 0xff, 0x7f]) });
+  }),
 
-  {
-    id: 'hpack/size-update-too-large',
-    section: '4.3',
-    level: 'MUST',
-    title: 'A dynamic table size update above SETTINGS_HEADER_TABLE_SIZE (4,096) is a decoding error: COMPRESSION_ERROR (RFC 7541 §6.3)',
-    expected: 'GOAWAY COMPRESSION_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      // 001xxxxx with 5-bit prefix: 31 + 4066 = 8,097 (RFC 7541 §5.1 integer), then an indexed :method GET.
-      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0x3f, 0xe2, 0x1f, 0x82]) });
-      return connectionError(peer, ErrorCode.COMPRESSION_ERROR);
-    },
-  },
-  {
-    id: 'hpack/size-update-after-field',
-    section: '4.3',
-    level: 'MUST',
-    title: 'A dynamic table size update after a field representation is a decoding error: COMPRESSION_ERROR (RFC 7541 §4.2)',
-    expected: 'GOAWAY COMPRESSION_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0x82, 0x20, 0x84, 0x86]) });
-      return connectionError(peer, ErrorCode.COMPRESSION_ERROR);
-    },
-  },
-  {
-    id: 'hpack/huffman-eos',
-    section: '4.3',
-    level: 'MUST',
-    title: 'A Huffman-coded string holding the EOS symbol is a decoding error: COMPRESSION_ERROR (RFC 7541 §5.2)',
-    expected: 'GOAWAY COMPRESSION_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      // A literal never indexed, new name: its name Huffman-coded as 4 octets of ones (EOS is 30 ones).
-      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0x82, 0x10, 0x84, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61]) });
-      return connectionError(peer, ErrorCode.COMPRESSION_ERROR);
-    },
-  },
+  connectionErrorCase('hpack/size-update-too-large', '4.3', 'A dynamic table size update above SETTINGS_HEADER_TABLE_SIZE (4,096) is a decoding error: COMPRESSION_ERROR (RFC 7541 §6.3)', 'COMPRESSION_ERROR', (peer) => {
+    // 001xxxxx with 5-bit prefix: 31 + 4066 = 8,097 (RFC 7541 §5.1 integer), then an indexed :method GET.
+    peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0x3f, 0xe2, 0x1f, 0x82]) });
+  }),
+  connectionErrorCase('hpack/size-update-after-field', '4.3', 'A dynamic table size update after a field representation is a decoding error: COMPRESSION_ERROR (RFC 7541 §4.2)', 'COMPRESSION_ERROR', (peer) => {
+    peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0x82, 0x20, 0x84, 0x86]) });
+  }),
+  connectionErrorCase('hpack/huffman-eos', '4.3', 'A Huffman-coded string holding the EOS symbol is a decoding error: COMPRESSION_ERROR (RFC 7541 §5.2)', 'COMPRESSION_ERROR', (peer) => {
+    // A literal never indexed, new name: its name Huffman-coded as 4 octets of ones (EOS is 30 ones).
+    peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: new Uint8Array([0x82, 0x10, 0x84, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61]) });
+  }),
   {
     id: 'errors/goaway-before-closing',
     section: '5.4.1',
@@ -197,51 +193,24 @@ export const CASES: CheckCase[] = [
       return r.goaway ? pass(`GOAWAY ${errorName(r.goaway.code)}`) : fail(r.closed ? 'closed without a GOAWAY' : `neither GOAWAY nor close: ${peer.summary()}`);
     },
   },
-  {
-    id: 'message/response-pseudo-in-request',
-    section: '8.3',
-    level: 'MUST',
-    title: 'A request with a response pseudo-header (:status) is malformed',
-    expected: 'RST_STREAM PROTOCOL_ERROR (or a 4xx)',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      const block = peer.encoder.encode([
-        { name: ':method', value: 'GET' },
-        { name: ':scheme', value: peer.target.url.protocol.slice(0, -1) },
-        { name: ':authority', value: peer.target.url.host },
-        { name: ':path', value: '/' },
-        { name: ':status', value: '200' },
-      ]);
-      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: block });
-      return malformed(peer, 1);
-    },
-  },
+  malformedCase('message/response-pseudo-in-request', '8.3', 'A request with a response pseudo-header (:status) is malformed', (peer) => {
+    const block = peer.encoder.encode([
+      { name: ':method', value: 'GET' },
+      { name: ':scheme', value: peer.target.url.protocol.slice(0, -1) },
+      { name: ':authority', value: peer.target.url.host },
+      { name: ':path', value: '/' },
+      { name: ':status', value: '200' },
+    ]);
+    peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: block });
+  }),
 
   // §5.1 Stream states: generated from h2wire's own table (stateCases, below), and the ids of §5.1.1
-  {
-    id: 'streams/even-id-from-client',
-    section: '5.1.1',
-    level: 'MUST',
-    title: 'A client stream with an even id is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write(peer.request(2, '/'));
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
-  {
-    id: 'streams/id-decreasing',
-    section: '5.1.1',
-    level: 'MUST',
-    title: 'A new stream id not greater than all before it is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write(peer.request(5, '/'), peer.request(3, '/'));
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
+  connectionErrorCase('streams/even-id-from-client', '5.1.1', 'A client stream with an even id is a connection error PROTOCOL_ERROR', 'PROTOCOL_ERROR', (peer) => {
+    peer.write(peer.request(2, '/'));
+  }),
+  connectionErrorCase('streams/id-decreasing', '5.1.1', 'A new stream id not greater than all before it is a connection error PROTOCOL_ERROR', 'PROTOCOL_ERROR', (peer) => {
+    peer.write(peer.request(5, '/'), peer.request(3, '/'));
+  }),
 
   // §6.5 SETTINGS
   {
@@ -267,78 +236,24 @@ export const CASES: CheckCase[] = [
       return (await completes(peer, 1)) ? pass('answered') : fail(peer.summary());
     },
   },
-  {
-    id: 'settings/ack-with-payload',
-    section: '6.5',
-    level: 'MUST',
-    title: 'A SETTINGS ACK with a payload is a connection error FRAME_SIZE_ERROR',
-    expected: 'GOAWAY FRAME_SIZE_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.writeBytes(Buffer.from([0, 0, 6, 4, 1, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100]));
-      return connectionError(peer, ErrorCode.FRAME_SIZE_ERROR);
-    },
-  },
-  {
-    id: 'settings/on-a-stream',
-    section: '6.5',
-    level: 'MUST',
-    title: 'SETTINGS on a stream other than 0 is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.writeBytes(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 1]));
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
-  {
-    id: 'settings/length-not-multiple-of-6',
-    section: '6.5',
-    level: 'MUST',
-    title: 'SETTINGS whose length is not a multiple of 6 is a connection error FRAME_SIZE_ERROR',
-    expected: 'GOAWAY FRAME_SIZE_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.writeBytes(Buffer.from([0, 0, 3, 4, 0, 0, 0, 0, 0, 0, 3, 0]));
-      return connectionError(peer, ErrorCode.FRAME_SIZE_ERROR);
-    },
-  },
-  {
-    id: 'settings/enable-push-2',
-    section: '6.5.2',
-    level: 'MUST',
-    title: 'SETTINGS_ENABLE_PUSH other than 0 or 1 is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.ENABLE_PUSH, value: 2 }] });
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
-  {
-    id: 'settings/initial-window-too-large',
-    section: '6.5.2',
-    level: 'MUST',
-    title: 'SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1 is a connection error FLOW_CONTROL_ERROR',
-    expected: 'GOAWAY FLOW_CONTROL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.INITIAL_WINDOW_SIZE, value: 2 ** 31 }] });
-      return connectionError(peer, ErrorCode.FLOW_CONTROL_ERROR);
-    },
-  },
-  {
-    id: 'settings/max-frame-size-too-small',
-    section: '6.5.2',
-    level: 'MUST',
-    title: 'SETTINGS_MAX_FRAME_SIZE below 16,384 is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.MAX_FRAME_SIZE, value: 16383 }] });
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
+  connectionErrorCase('settings/ack-with-payload', '6.5', 'A SETTINGS ACK with a payload is a connection error FRAME_SIZE_ERROR', 'FRAME_SIZE_ERROR', (peer) => {
+    peer.writeBytes(Buffer.from([0, 0, 6, 4, 1, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100]));
+  }),
+  connectionErrorCase('settings/on-a-stream', '6.5', 'SETTINGS on a stream other than 0 is a connection error PROTOCOL_ERROR', 'PROTOCOL_ERROR', (peer) => {
+    peer.writeBytes(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 1]));
+  }),
+  connectionErrorCase('settings/length-not-multiple-of-6', '6.5', 'SETTINGS whose length is not a multiple of 6 is a connection error FRAME_SIZE_ERROR', 'FRAME_SIZE_ERROR', (peer) => {
+    peer.writeBytes(Buffer.from([0, 0, 3, 4, 0, 0, 0, 0, 0, 0, 3, 0]));
+  }),
+  connectionErrorCase('settings/enable-push-2', '6.5.2', 'SETTINGS_ENABLE_PUSH other than 0 or 1 is a connection error PROTOCOL_ERROR', 'PROTOCOL_ERROR', (peer) => {
+    peer.write({ type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.ENABLE_PUSH, value: 2 }] });
+  }),
+  connectionErrorCase('settings/initial-window-too-large', '6.5.2', 'SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1 is a connection error FLOW_CONTROL_ERROR', 'FLOW_CONTROL_ERROR', (peer) => {
+    peer.write({ type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.INITIAL_WINDOW_SIZE, value: 2 ** 31 }] });
+  }),
+  connectionErrorCase('settings/max-frame-size-too-small', '6.5.2', 'SETTINGS_MAX_FRAME_SIZE below 16,384 is a connection error PROTOCOL_ERROR', 'PROTOCOL_ERROR', (peer) => {
+    peer.write({ type: 'SETTINGS', streamId: 0, ack: false, settings: [{ id: SettingId.MAX_FRAME_SIZE, value: 16383 }] });
+  }),
 
   // §6.7 PING
   {
@@ -356,59 +271,23 @@ export const CASES: CheckCase[] = [
       return Buffer.from(r.frame.data).equals(Buffer.from(data)) ? pass('PING ACK, same payload') : fail(`PING ACK with ${Buffer.from(r.frame.data).toString('hex')}`);
     },
   },
-  {
-    id: 'ping/length',
-    section: '6.7',
-    level: 'MUST',
-    title: 'A PING whose length is not 8 is a connection error FRAME_SIZE_ERROR',
-    expected: 'GOAWAY FRAME_SIZE_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.writeBytes(Buffer.from([0, 0, 7, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]));
-      return connectionError(peer, ErrorCode.FRAME_SIZE_ERROR);
-    },
-  },
-  {
-    id: 'ping/on-a-stream',
-    section: '6.7',
-    level: 'MUST',
-    title: 'A PING on a stream other than 0 is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.writeBytes(Buffer.from([0, 0, 8, 6, 0, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8]));
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
+  connectionErrorCase('ping/length', '6.7', 'A PING whose length is not 8 is a connection error FRAME_SIZE_ERROR', 'FRAME_SIZE_ERROR', (peer) => {
+    peer.writeBytes(Buffer.from([0, 0, 7, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]));
+  }),
+  connectionErrorCase('ping/on-a-stream', '6.7', 'A PING on a stream other than 0 is a connection error PROTOCOL_ERROR', 'PROTOCOL_ERROR', (peer) => {
+    peer.writeBytes(Buffer.from([0, 0, 8, 6, 0, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8]));
+  }),
 
   // §6.4 RST_STREAM
-  {
-    id: 'rst-stream/length',
-    section: '6.4',
-    level: 'MUST',
-    title: 'A RST_STREAM whose length is not 4 is a connection error FRAME_SIZE_ERROR',
-    expected: 'GOAWAY FRAME_SIZE_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write(peer.request(1, '/', { endStream: false, method: 'POST' }));
-      peer.writeBytes(Buffer.from([0, 0, 3, 3, 0, 0, 0, 0, 1, 0, 0, 8]));
-      return connectionError(peer, ErrorCode.FRAME_SIZE_ERROR);
-    },
-  },
+  connectionErrorCase('rst-stream/length', '6.4', 'A RST_STREAM whose length is not 4 is a connection error FRAME_SIZE_ERROR', 'FRAME_SIZE_ERROR', (peer) => {
+    peer.write(peer.request(1, '/', { endStream: false, method: 'POST' }));
+    peer.writeBytes(Buffer.from([0, 0, 3, 3, 0, 0, 0, 0, 1, 0, 0, 8]));
+  }),
 
   // §6.9 Flow control
-  {
-    id: 'flow-control/zero-increment-connection',
-    section: '6.9',
-    level: 'MUST',
-    title: 'A WINDOW_UPDATE of 0 on the connection is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: 0 });
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
+  connectionErrorCase('flow-control/zero-increment-connection', '6.9', 'A WINDOW_UPDATE of 0 on the connection is a connection error PROTOCOL_ERROR', 'PROTOCOL_ERROR', (peer) => {
+    peer.write({ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: 0 });
+  }),
   {
     id: 'flow-control/zero-increment-stream',
     section: '6.9',
@@ -421,131 +300,50 @@ export const CASES: CheckCase[] = [
       return streamError(peer, 1, ErrorCode.PROTOCOL_ERROR);
     },
   },
-  {
-    id: 'flow-control/connection-window-overflow',
-    section: '6.9.1',
-    level: 'MUST',
-    title: 'A WINDOW_UPDATE taking the connection window past 2^31-1 is a connection error FLOW_CONTROL_ERROR',
-    expected: 'GOAWAY FLOW_CONTROL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: MAX_WINDOW_SIZE }, { type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: MAX_WINDOW_SIZE });
-      return connectionError(peer, ErrorCode.FLOW_CONTROL_ERROR);
-    },
-  },
+  connectionErrorCase('flow-control/connection-window-overflow', '6.9.1', 'A WINDOW_UPDATE taking the connection window past 2^31-1 is a connection error FLOW_CONTROL_ERROR', 'FLOW_CONTROL_ERROR', (peer) => {
+    peer.write({ type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: MAX_WINDOW_SIZE }, { type: 'WINDOW_UPDATE', streamId: 0, windowSizeIncrement: MAX_WINDOW_SIZE });
+  }),
 
   // §6.10 CONTINUATION, §4.3
-  {
-    id: 'continuation/interleaved',
-    section: '6.10',
-    level: 'MUST',
-    title: 'Another frame inside a field block (HEADERS without END_HEADERS, then PING) is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      const h = peer.request(1, '/') as Extract<Frame, { type: 'HEADERS' }>;
-      peer.write({ ...h, endHeaders: false }, { type: 'PING', streamId: 0, ack: false, data: new Uint8Array(8) });
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
-  {
-    id: 'continuation/without-headers',
-    section: '6.10',
-    level: 'MUST',
-    title: 'A CONTINUATION that follows no HEADERS is a connection error PROTOCOL_ERROR',
-    expected: 'GOAWAY PROTOCOL_ERROR',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write({ type: 'CONTINUATION', streamId: 1, endHeaders: true, headerBlock: new Uint8Array([0x82]) });
-      return connectionError(peer, ErrorCode.PROTOCOL_ERROR);
-    },
-  },
+  connectionErrorCase('continuation/interleaved', '6.10', 'Another frame inside a field block (HEADERS without END_HEADERS, then PING) is a connection error PROTOCOL_ERROR', 'PROTOCOL_ERROR', (peer) => {
+    const h = peer.request(1, '/') as Extract<Frame, { type: 'HEADERS' }>;
+    peer.write({ ...h, endHeaders: false }, { type: 'PING', streamId: 0, ack: false, data: new Uint8Array(8) });
+  }),
+  connectionErrorCase('continuation/without-headers', '6.10', 'A CONTINUATION that follows no HEADERS is a connection error PROTOCOL_ERROR', 'PROTOCOL_ERROR', (peer) => {
+    peer.write({ type: 'CONTINUATION', streamId: 1, endHeaders: true, headerBlock: new Uint8Array([0x82]) });
+  }),
 
   // §8 HTTP semantics
-  {
-    id: 'message/uppercase-field-name',
-    section: '8.2.1',
-    level: 'MUST',
-    title: 'A field name with upper-case letters makes the request malformed',
-    expected: 'RST_STREAM PROTOCOL_ERROR (or a 4xx)',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write(peer.request(1, '/', { extra: [{ name: 'X-Upper', value: '1' }] }));
-      return malformed(peer, 1);
-    },
-  },
-  {
-    id: 'message/connection-specific-field',
-    section: '8.2.2',
-    level: 'MUST',
-    title: 'A connection-specific field (connection: keep-alive) makes the request malformed',
-    expected: 'RST_STREAM PROTOCOL_ERROR (or a 4xx)',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write(peer.request(1, '/', { extra: [{ name: 'connection', value: 'keep-alive' }] }));
-      return malformed(peer, 1);
-    },
-  },
-  {
-    id: 'message/te-not-trailers',
-    section: '8.2.2',
-    level: 'MUST',
-    title: 'TE with anything but "trailers" makes the request malformed',
-    expected: 'RST_STREAM PROTOCOL_ERROR (or a 4xx)',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write(peer.request(1, '/', { extra: [{ name: 'te', value: 'gzip' }] }));
-      return malformed(peer, 1);
-    },
-  },
-  {
-    id: 'message/missing-path',
-    section: '8.3.1',
-    level: 'MUST',
-    title: 'A request without :path makes the request malformed',
-    expected: 'RST_STREAM PROTOCOL_ERROR (or a 4xx)',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      const block = peer.encoder.encode([
-        { name: ':method', value: 'GET' },
-        { name: ':scheme', value: peer.target.url.protocol.slice(0, -1) },
-        { name: ':authority', value: peer.target.url.host },
-      ]);
-      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: block });
-      return malformed(peer, 1);
-    },
-  },
-  {
-    id: 'message/pseudo-after-regular',
-    section: '8.3',
-    level: 'MUST',
-    title: 'A pseudo-header after a regular field makes the request malformed',
-    expected: 'RST_STREAM PROTOCOL_ERROR (or a 4xx)',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      const block = peer.encoder.encode([
-        { name: ':method', value: 'GET' },
-        { name: ':scheme', value: peer.target.url.protocol.slice(0, -1) },
-        { name: 'accept', value: '*/*' },
-        { name: ':authority', value: peer.target.url.host },
-        { name: ':path', value: '/' },
-      ]);
-      peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: block });
-      return malformed(peer, 1);
-    },
-  },
-  {
-    id: 'message/content-length-mismatch',
-    section: '8.1.1',
-    level: 'MUST',
-    title: 'DATA that does not add up to content-length makes the request malformed',
-    expected: 'RST_STREAM PROTOCOL_ERROR (or a 4xx)',
-    async run(peer) {
-      if (!(await started(peer))) return NO_START;
-      peer.write(peer.request(1, '/', { endStream: false, method: 'POST', extra: [{ name: 'content-length', value: '10' }] }), { type: 'DATA', streamId: 1, endStream: true, data: new Uint8Array(5) });
-      return malformed(peer, 1);
-    },
-  },
+  malformedCase('message/uppercase-field-name', '8.2.1', 'A field name with upper-case letters makes the request malformed', (peer) => {
+    peer.write(peer.request(1, '/', { extra: [{ name: 'X-Upper', value: '1' }] }));
+  }),
+  malformedCase('message/connection-specific-field', '8.2.2', 'A connection-specific field (connection: keep-alive) makes the request malformed', (peer) => {
+    peer.write(peer.request(1, '/', { extra: [{ name: 'connection', value: 'keep-alive' }] }));
+  }),
+  malformedCase('message/te-not-trailers', '8.2.2', 'TE with anything but "trailers" makes the request malformed', (peer) => {
+    peer.write(peer.request(1, '/', { extra: [{ name: 'te', value: 'gzip' }] }));
+  }),
+  malformedCase('message/missing-path', '8.3.1', 'A request without :path makes the request malformed', (peer) => {
+    const block = peer.encoder.encode([
+      { name: ':method', value: 'GET' },
+      { name: ':scheme', value: peer.target.url.protocol.slice(0, -1) },
+      { name: ':authority', value: peer.target.url.host },
+    ]);
+    peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: block });
+  }),
+  malformedCase('message/pseudo-after-regular', '8.3', 'A pseudo-header after a regular field makes the request malformed', (peer) => {
+    const block = peer.encoder.encode([
+      { name: ':method', value: 'GET' },
+      { name: ':scheme', value: peer.target.url.protocol.slice(0, -1) },
+      { name: 'accept', value: '*/*' },
+      { name: ':authority', value: peer.target.url.host },
+      { name: ':path', value: '/' },
+    ]);
+    peer.write({ type: 'HEADERS', streamId: 1, endStream: true, endHeaders: true, headerBlock: block });
+  }),
+  malformedCase('message/content-length-mismatch', '8.1.1', 'DATA that does not add up to content-length makes the request malformed', (peer) => {
+    peer.write(peer.request(1, '/', { endStream: false, method: 'POST', extra: [{ name: 'content-length', value: '10' }] }), { type: 'DATA', streamId: 1, endStream: true, data: new Uint8Array(5) });
+  }),
 
   // §8.4 Server push (on --push-path, push enabled unless the case says otherwise)
   {
