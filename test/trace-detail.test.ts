@@ -12,30 +12,7 @@ import { HpackEncoder } from '../src/hpack/encoder.js';
 import { tableChange, type DynamicTableState } from '../src/hpack/dynamic-table.js';
 import { parseTraceFile, TraceFileError, traceHeader, traceRecordToJSON, type TraceRecordJSON } from '../src/trace-format.js';
 import { type TraceRecord, Tracer } from '../src/trace.js';
-
-/** A client and a server engine joined in memory, each traced with detail. */
-function tracedPair(options: { showSecrets?: boolean } = {}) {
-  const records: { client: TraceRecord[]; server: TraceRecord[] } = { client: [], server: [] };
-  let t = 0;
-  const clock = () => t++;
-  const clientTracer = new Tracer((r) => records.client.push(r), 'client', { detail: true, clock, ...options });
-  const serverTracer = new Tracer((r) => records.server.push(r), 'server', { detail: true, clock, ...options });
-  clientTracer.open(1, 'memory');
-  serverTracer.open(1, 'memory');
-  const made: { client?: Http2Endpoint; server?: Http2Endpoint } = {};
-  const client = (made.client = new Http2Endpoint({ role: 'client', ...clientTracer.hooks(1, () => made.client) }));
-  const server = (made.server = new Http2Endpoint({ role: 'server', ...serverTracer.hooks(1, () => made.server) }));
-  const pump = () => {
-    for (let i = 0; i < 10; i++) {
-      const a = client.takeOutputBytes();
-      if (a.length) server.receive(a);
-      const b = server.takeOutputBytes();
-      if (b.length) client.receive(b);
-      if (!a.length && !b.length) return;
-    }
-  };
-  return { records, client, server, pump, serverTracer };
-}
+import { tracedPair } from './helpers/traced-pair.js';
 
 const frames = (list: TraceRecord[]) => list.filter((r): r is Extract<TraceRecord, { kind: 'frame' }> => r.kind === 'frame');
 

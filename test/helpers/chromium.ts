@@ -18,6 +18,28 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/**
+ * The flags every headless Chromium of the tests runs with (see the header
+ * of test/interop/chromium.test.ts for why each is there), its profile in
+ * `profile`.
+ */
+export function chromiumFlags(profile: string, options: { windowSize?: string; trustSpki?: string } = {}): string[] {
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    options.trustSpki ? `--ignore-certificate-errors-spki-list=${options.trustSpki}` : '--ignore-certificate-errors',
+    `--user-data-dir=${join(profile, 'user-data')}`,
+    `--window-size=${options.windowSize ?? '1400,1000'}`,
+  ];
+}
+
 export class Chromium {
   readonly #child: ChildProcess;
   readonly #profile: string;
@@ -52,22 +74,7 @@ export class Chromium {
   static launch(program: string, options: { windowSize?: string; trustSpki?: string } = {}): Chromium {
     const profile = mkdtempSync(join(tmpdir(), 'h2wire-cdp-'));
     const env = { ...process.env, HOME: profile, XDG_CONFIG_HOME: join(profile, '.config'), XDG_CACHE_HOME: join(profile, '.cache'), XDG_DATA_HOME: join(profile, '.local', 'share') };
-    const args = [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      options.trustSpki ? `--ignore-certificate-errors-spki-list=${options.trustSpki}` : '--ignore-certificate-errors',
-      `--user-data-dir=${join(profile, 'user-data')}`,
-      `--window-size=${options.windowSize ?? '1400,1000'}`,
-      '--remote-debugging-pipe',
-      'about:blank',
-    ];
+    const args = [...chromiumFlags(profile, options), '--remote-debugging-pipe', 'about:blank'];
     const child = spawn(program, args, { cwd: profile, env, detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
     return new Chromium(child, profile);
   }

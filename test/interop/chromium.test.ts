@@ -31,6 +31,7 @@ import type { Frame } from '../../src/frames/frame.js';
 import { createSelfSignedCertificate } from '../../src/server/self-signed-certificate.js';
 import { createServer, type H2Server } from '../../src/server/server.js';
 import type { TraceRecord } from '../../src/trace.js';
+import { chromiumFlags } from '../helpers/chromium.js';
 import { requirePeer } from './peers.js';
 
 const CHROMIUM_TIMEOUT_MS = 60000;
@@ -186,23 +187,7 @@ describe('interop: headless Chromium (a browser: push disabled)', function () {
     };
     chromium = await runProcessTree(
       program,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--ignore-certificate-errors',
-        `--user-data-dir=${join(profile, 'user-data')}`,
-        '--window-size=1000,700',
-        `--screenshot=${SCREENSHOT}`,
-        '--dump-dom',
-        `https://127.0.0.1:${server.address().port}/`,
-      ],
+      [...chromiumFlags(profile, { windowSize: '1000,700' }), `--screenshot=${SCREENSHOT}`, '--dump-dom', `https://127.0.0.1:${server.address().port}/`],
       { cwd: profile, env, timeoutMs: CHROMIUM_TIMEOUT_MS },
     );
   });

@@ -4,11 +4,11 @@
 // arbitrary records of every kind; and the writer's files on disk.
 
 import { expect } from 'chai';
+import { tracedPair, type TracedPairOptions } from '../helpers/traced-pair.js';
 import fc from 'fast-check';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Http2Endpoint } from '../../src/connection/endpoint.js';
 import { encodeFrame, payloadLength } from '../../src/frames/encode.js';
 import type { HeaderList } from '../../src/hpack/header-list.js';
 import {
@@ -33,42 +33,14 @@ const request = (method: string, path: string): HeaderList => [
   { name: ':path', value: path },
 ];
 
-/** A client and a pushing server joined in memory, each traced with detail (as in trace-detail.test.ts). */
-function tracedPair(sinks: { client?: (r: TraceRecord) => void; server?: (r: TraceRecord) => void } = {}) {
-  const records: { client: TraceRecord[]; server: TraceRecord[] } = { client: [], server: [] };
-  let t = 0;
-  const clock = () => (t += 0.25);
-  const clientTracer = new Tracer(sinks.client ?? ((r) => records.client.push(r)), 'client', { detail: true, clock });
-  const serverTracer = new Tracer(sinks.server ?? ((r) => records.server.push(r)), 'server', { detail: true, clock });
-  clientTracer.open(1, 'memory');
-  serverTracer.open(1, 'memory');
-  const made: { client?: Http2Endpoint; server?: Http2Endpoint } = {};
-  const client = (made.client = new Http2Endpoint({ role: 'client', ...clientTracer.hooks(1, () => made.client) }));
-  const server = (made.server = new Http2Endpoint({ role: 'server', ...serverTracer.hooks(1, () => made.server) }));
-  const pump = () => {
-    for (let i = 0; i < 20; i++) {
-      const a = client.takeOutputBytes();
-      if (a.length) server.receive(a);
-      const b = server.takeOutputBytes();
-      if (b.length) client.receive(b);
-      if (!a.length && !b.length) return;
-    }
-  };
-  const close = () => {
-    clientTracer.close(1);
-    serverTracer.close(1);
-  };
-  return { records, client, server, pump, close };
-}
-
 /**
  * SETTINGS both ways (and a second, changed SETTINGS from the client), a
  * POST with a body big enough for WINDOW_UPDATEs, a PUSH_PROMISE and its
  * pushed response, the response, a PING, a reset request (RST_STREAM) and a
  * GOAWAY.
  */
-function exchange(sinks?: Parameters<typeof tracedPair>[0]) {
-  const pair = tracedPair(sinks);
+function exchange(sinks?: TracedPairOptions['sinks']) {
+  const pair = tracedPair({ sinks, tick: 0.25 });
   const { client, server, pump } = pair;
   pump();
   client.updateSettings({ maxConcurrentStreams: 50 });
