@@ -16,7 +16,7 @@
 
 import { accessSync, constants as fsConstants, createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { FlagsByType, FRAME_HEADER_LENGTH, SettingId, type FrameTypeName } from './frames/constants.js';
+import { FlagsByType, FRAME_HEADER_LENGTH, settingName, type FrameTypeName } from './frames/constants.js';
 import { makeDirectories } from './make-directory.js';
 import type { TraceSink } from './trace.js';
 import { TRACE_FILE_BUFFER_LIMIT, traceRecordToJSON, type FieldJSON, type TraceRecordJSON } from './trace-format.js';
@@ -151,17 +151,12 @@ export function jsonSeqRecord(value: unknown): string {
 // ---------------------------------------------------------------------------
 // Frames
 
-/** $HTTP2SettingsName (H2-EVENTS §5.2.3) by identifier (RFC 9113 §6.5.2; 0x8 RFC 8441 §3; 0x9 RFC 9218 §2.1). */
-const SETTING_NAMES: Record<number, string> = {
-  [SettingId.HEADER_TABLE_SIZE]: 'header_table_size',
-  [SettingId.ENABLE_PUSH]: 'enable_push',
-  [SettingId.MAX_CONCURRENT_STREAMS]: 'max_concurrent_streams',
-  [SettingId.INITIAL_WINDOW_SIZE]: 'initial_window_size',
-  [SettingId.MAX_FRAME_SIZE]: 'max_frame_size',
-  [SettingId.MAX_HEADER_LIST_SIZE]: 'max_header_list_size',
-  0x8: 'extended_connect',
-  0x9: 'no_rfc7540_priorities',
-};
+/**
+ * $HTTP2SettingsName (H2-EVENTS §5.2.3): the registered name (RFC 9113
+ * §6.5.2, and the extensions constants.ts names) in lower case, but for
+ * 0x8, which the draft calls extended_connect (RFC 8441 §3).
+ */
+const qlogSettingName = (id: number): string | undefined => (id === 0x8 ? 'extended_connect' : settingName(id)?.toLowerCase());
 
 /** The key of an unknown setting in parameters_set, whose extra fields the draft allows but does not name (H2-EVENTS §4.1). */
 export const unknownSettingKey = (id: number): string => `unknown_0x${id.toString(16).padStart(4, '0')}`;
@@ -214,7 +209,7 @@ export function frameToQlog(frame: FrameJSON): QlogFrame {
 }
 
 function settingToQlog(s: { id: number; value: number }): QlogSetting {
-  const name = SETTING_NAMES[s.id];
+  const name = qlogSettingName(s.id);
   return name ? { name: `settings_${name}`, value: s.value } : { name: 'unknown', name_bytes: s.id, value: s.value };
 }
 
@@ -245,7 +240,7 @@ export function fieldToQlog(field: FieldJSON): QlogHttpField {
 /** parameters_set (H2-EVENTS §4.1) for a SETTINGS frame: the last value of a repeated identifier wins (RFC 9113 §6.5.3). */
 export function parametersSet(owner: 'local' | 'remote', settings: ReadonlyArray<{ id: number; value: number }>): QlogParametersSetData {
   const data: QlogParametersSetData = { owner };
-  for (const s of settings) data[SETTING_NAMES[s.id] ?? unknownSettingKey(s.id)] = s.value;
+  for (const s of settings) data[qlogSettingName(s.id) ?? unknownSettingKey(s.id)] = s.value;
   return data;
 }
 
