@@ -110,6 +110,8 @@ interface ConnectionTrace {
   enablePushBy: { seq: number; ordinal: number; value: number } | undefined;
 }
 
+const freshConnection = (): ConnectionTrace => ({ seq: 0, held: undefined, tables: { in: undefined, out: undefined }, windows: '', settingsReceived: 0, enablePushBy: undefined });
+
 /** Records that end the holding of a header block's records: its fields, or the connection failing or ending. */
 const RELEASES_HELD: ReadonlySet<TraceRecordKind> = new Set(['fields', 'connection_state', 'note', 'close']);
 const ORDINALS = ['first', 'second', 'third'];
@@ -168,7 +170,7 @@ export class Tracer {
   }
 
   open(connection: number, transport: string): void {
-    this.#connections.set(connection, { seq: 0, held: undefined, tables: { in: undefined, out: undefined }, windows: '', settingsReceived: 0, enablePushBy: undefined });
+    this.#connections.set(connection, freshConnection());
     this.#emit({ kind: 'open', connection, transport, t: this.#now(), line: `#${connection} connection opened: ${transport}` });
   }
 
@@ -263,7 +265,7 @@ export class Tracer {
   #connection(connection: number): ConnectionTrace {
     let c = this.#connections.get(connection);
     if (!c) {
-      c = { seq: 0, held: undefined, tables: { in: undefined, out: undefined }, windows: '', settingsReceived: 0, enablePushBy: undefined };
+      c = freshConnection();
       this.#connections.set(connection, c);
     }
     return c;
