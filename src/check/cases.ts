@@ -111,6 +111,18 @@ async function completes(peer: CheckPeer, streamId: number): Promise<Received | 
   return peer.waitFor((r) => r.frame.streamId === streamId && ((r.frame.type === 'DATA' && r.frame.endStream) || (r.frame.type === 'HEADERS' && r.frame.endStream)));
 }
 
+/**
+ * Start with ENABLE_PUSH as given (and any other settings), wait until the
+ * server has acknowledged them (so they are in force, §6.5.3), then request
+ * `path` on stream 1. False if the server did not start.
+ */
+async function requestWithPush(peer: CheckPeer, path: string, enablePush: 0 | 1, settings: Array<{ id: number; value: number }> = []): Promise<boolean> {
+  if (!(await started(peer, [{ id: SettingId.ENABLE_PUSH, value: enablePush }, ...settings]))) return false;
+  await peer.waitFor((r) => r.frame.type === 'SETTINGS' && r.frame.ack);
+  peer.write(peer.request(1, path));
+  return true;
+}
+
 // ---- the catalogue ---------------------------------------------------------------
 
 export const CASES: CheckCase[] = [
@@ -353,9 +365,7 @@ export const CASES: CheckCase[] = [
     title: 'With SETTINGS_ENABLE_PUSH=0, nothing is promised',
     expected: 'the response, and no PUSH_PROMISE',
     async run(peer, { pushPath }) {
-      if (!(await started(peer, [{ id: SettingId.ENABLE_PUSH, value: 0 }]))) return NO_START;
-      await peer.waitFor((r) => r.frame.type === 'SETTINGS' && r.frame.ack);
-      peer.write(peer.request(1, pushPath));
+      if (!(await requestWithPush(peer, pushPath, 0))) return NO_START;
       if (!(await completes(peer, 1))) return fail(`no response to ${pushPath}: ${peer.summary()}`);
       const promise = peer.received.find((r) => r.frame.type === 'PUSH_PROMISE');
       return promise ? fail(`PUSH_PROMISE for ${promise.fields?.find((f) => f.name === ':path')?.value}`) : pass('no PUSH_PROMISE');
@@ -442,9 +452,7 @@ async function goesOn(peer: CheckPeer): Promise<Verdict> {
 /** The push cases that need pushes to look at: each loads --push-path with push enabled and skips if nothing is promised. */
 function pushCases(): CheckCase[] {
   async function pushes(peer: CheckPeer, pushPath: string, settings: Array<{ id: number; value: number }> = []) {
-    if (!(await started(peer, [{ id: SettingId.ENABLE_PUSH, value: 1 }, ...settings]))) return { verdict: NO_START, promises: [] as Received[] };
-    await peer.waitFor((r) => r.frame.type === 'SETTINGS' && r.frame.ack); // our ENABLE_PUSH is in force
-    peer.write(peer.request(1, pushPath));
+    if (!(await requestWithPush(peer, pushPath, 1, settings))) return { verdict: NO_START, promises: [] as Received[] };
     await completes(peer, 1);
     await peer.waitFor(() => false, Math.min(300, peer.target.timeoutMs)); // pushed responses still arriving
     const promises = peer.received.filter((r) => r.frame.type === 'PUSH_PROMISE');
@@ -529,9 +537,7 @@ function pushCases(): CheckCase[] {
       title: 'RST_STREAM CANCEL of a push is honoured, and the request it came with still completes',
       expected: 'the response on stream 1 complete, no GOAWAY',
       async run(peer, { pushPath }) {
-        if (!(await started(peer, [{ id: SettingId.ENABLE_PUSH, value: 1 }]))) return NO_START;
-        await peer.waitFor((r) => r.frame.type === 'SETTINGS' && r.frame.ack);
-        peer.write(peer.request(1, pushPath));
+        if (!(await requestWithPush(peer, pushPath, 1))) return NO_START;
         const promise = await peer.waitFor((r) => r.frame.type === 'PUSH_PROMISE');
         if (!promise) return skip(`nothing was promised on ${pushPath}`);
         peer.write({ type: 'RST_STREAM', streamId: promisedId(promise), errorCode: ErrorCode.CANCEL });
