@@ -55,6 +55,12 @@ const sent = (seen: Seen) => seen.frames.map((f) => (f.type === 'GOAWAY' || f.ty
 const rejected = (seen: Seen) =>
   seen.frames.find((f) => (f.type === 'RST_STREAM' && f.streamId === seen.requestStream) || (f.type === 'GOAWAY' && f.errorCode !== ErrorCode.NO_ERROR)) as Extract<Frame, { type: 'RST_STREAM' | 'GOAWAY' }> | undefined;
 
+/** A response of these fields and this body, on the request's stream. */
+function respondWith(fields: HeaderField[], body: string): Scenario['respond'] {
+  return (id, send, encode) =>
+    send({ type: 'HEADERS', streamId: id, endStream: false, endHeaders: true, headerBlock: encode(fields) }, { type: 'DATA', streamId: id, endStream: true, data: Buffer.from(body) });
+}
+
 /** A malformed response (§8.1.1) is rejected: reset with PROTOCOL_ERROR (or a connection error), or the request fails. */
 function rejectedMalformed(seen: Seen): { status: 'pass' | 'fail'; actual: string } {
   const r = rejected(seen);
@@ -133,11 +139,7 @@ export const CLIENT_SCENARIOS: Scenario[] = [
     level: 'MUST',
     title: 'A response with an upper-case field name is malformed: the client rejects it',
     expected: 'RST_STREAM PROTOCOL_ERROR (or a connection error), or the client reports a failure',
-    respond: (id, send, encode) =>
-      send(
-        { type: 'HEADERS', streamId: id, endStream: false, endHeaders: true, headerBlock: encode([{ name: ':status', value: '200' }, { name: 'X-Upper', value: '1' }]) },
-        { type: 'DATA', streamId: id, endStream: true, data: Buffer.from('malformed\n') },
-      ),
+    respond: respondWith([{ name: ':status', value: '200' }, { name: 'X-Upper', value: '1' }], 'malformed\n'),
     judge: rejectedMalformed,
   },
   {
@@ -146,11 +148,7 @@ export const CLIENT_SCENARIOS: Scenario[] = [
     level: 'MUST',
     title: 'A response whose DATA falls short of its content-length is malformed: the client rejects it',
     expected: 'RST_STREAM PROTOCOL_ERROR (or a connection error), or the client reports a failure',
-    respond: (id, send, encode) =>
-      send(
-        { type: 'HEADERS', streamId: id, endStream: false, endHeaders: true, headerBlock: encode([{ name: ':status', value: '200' }, { name: 'content-length', value: '100' }]) },
-        { type: 'DATA', streamId: id, endStream: true, data: Buffer.from('short\n') },
-      ),
+    respond: respondWith([{ name: ':status', value: '200' }, { name: 'content-length', value: '100' }], 'short\n'),
     judge: rejectedMalformed,
   },
 ];
