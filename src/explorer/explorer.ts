@@ -219,14 +219,12 @@ export class Explorer {
     req.signal.addEventListener('abort', stop);
     res.on('close', stop);
     // What happened between the page and this stream.
-    const missed = this.#recorder.records(connection, from).records;
-    if (missed.length) {
-      for (const r of missed.slice(-this.#maxBacklog)) {
-        const size = JSON.stringify(r).length; // within the recorder's budget for the connection
-        backlog.push(r);
-        sizes.push(size);
-        backlogBytes += size;
-      }
+    const missed = this.#recorder.records(connection, from);
+    if (missed.records.length) {
+      // Within the recorder's budget for the connection; their sizes as it counted them.
+      backlog = missed.records.slice(-this.#maxBacklog);
+      sizes = missed.sizes.slice(-this.#maxBacklog);
+      backlogBytes = sizes.reduce((n, x) => n + x, 0);
       timer = setTimeout(send, 0);
     }
     return done; // the handler's response is complete when the stream ends (run-handler.ts)

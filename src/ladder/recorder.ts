@@ -91,12 +91,12 @@ export class TraceRecorder {
     return this.#connections.has(connection);
   }
 
-  /** A connection's records from index `from` on (those still kept), and the index to ask from next time. */
-  records(connection: number, from = 0): { records: TraceRecordJSON[]; next: number; dropped: number } {
+  /** A connection's records from index `from` on (those still kept) with about how many octets each holds, and the index to ask from next time. */
+  records(connection: number, from = 0): { records: TraceRecordJSON[]; sizes: number[]; next: number; dropped: number } {
     const c = this.#connections.get(connection);
-    if (!c) return { records: [], next: 0, dropped: 0 };
-    const start = Math.max(0, from - c.first);
-    return { records: c.kept.slice(start).map((k) => k.json), next: c.next, dropped: c.dropped };
+    if (!c) return { records: [], sizes: [], next: 0, dropped: 0 };
+    const kept = c.kept.slice(Math.max(0, from - c.first));
+    return { records: kept.map((k) => k.json), sizes: kept.map((k) => k.size), next: c.next, dropped: c.dropped };
   }
 
   /** Hear each new record of a connection; returns the way to stop. */
