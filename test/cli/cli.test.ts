@@ -461,22 +461,26 @@ describe('cli: demo', function () {
     expect(second.code).to.equal(0);
   });
 
-  it('links the explorer from the seed page and serves it; --trace-file keeps every record and is closed on SIGTERM; --no-explorer turns it off', async () => {
-    const file = join(work, 'demo.jsonl');
-    let page = '';
-    let wire = '';
+  /** Run an h2c demo with `args`, do `use` with its URL once it says it, then stop it with SIGTERM. */
+  function duringDemo(args: string[], use: (url: string) => Promise<void>): Promise<Run> {
     let started = false; // onStdout sees all the output so far, each time
-    const r = await h2wire(['demo', '--port', '0', '--h2c', '--trace-file', file], {
+    return h2wire(['demo', '--port', '0', '--h2c', ...args], {
       onStdout: (text, child) => {
         const m = /h2wire demo: (\S+)/.exec(text);
         if (!m || started) return;
         started = true;
-        void (async () => {
-          page = (await h2get(m[1]!)).response.body.toString();
-          wire = (await h2get(`${m[1]!}_wire/`)).response.body.toString();
-          child.kill('SIGTERM');
-        })();
+        void use(m[1]!).finally(() => child.kill('SIGTERM'));
       },
+    });
+  }
+
+  it('links the explorer from the seed page and serves it; --trace-file keeps every record and is closed on SIGTERM; --no-explorer turns it off', async () => {
+    const file = join(work, 'demo.jsonl');
+    let page = '';
+    let wire = '';
+    const r = await duringDemo(['--trace-file', file], async (url) => {
+      page = (await h2get(url)).response.body.toString();
+      wire = (await h2get(`${url}_wire/`)).response.body.toString();
     });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.include(`tracing to ${file} (h2wire view ${file} draws it)`);
@@ -489,18 +493,9 @@ describe('cli: demo', function () {
 
     let off = '';
     let offPage = '';
-    started = false;
-    await h2wire(['demo', '--port', '0', '--h2c', '--no-explorer'], {
-      onStdout: (text, child) => {
-        const m = /h2wire demo: (\S+)/.exec(text);
-        if (!m || started) return;
-        started = true;
-        void (async () => {
-          offPage = (await h2get(m[1]!)).response.body.toString();
-          off = String((await h2get(`${m[1]!}_wire/`)).response.status);
-          child.kill('SIGTERM');
-        })();
-      },
+    await duringDemo(['--no-explorer'], async (url) => {
+      offPage = (await h2get(url)).response.body.toString();
+      off = String((await h2get(`${url}_wire/`)).response.status);
     });
     expect(off).to.equal('404');
     expect(offPage).to.not.include('_wire');
