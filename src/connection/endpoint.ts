@@ -197,7 +197,12 @@ export class Http2Endpoint {
     return this.takeEvents();
   }
 
-  /** Past limits.maxHeldBytes (after input, or the frames a deadline made us owe): GOAWAY ENHANCE_YOUR_CALM. */
+  /**
+   * Past limits.maxHeldBytes: GOAWAY ENHANCE_YOUR_CALM. Checked after input
+   * and after every tick(), since the frames a deadline makes us owe are
+   * held too; control frames the application asks for (ping(), shutdown())
+   * are seen at the next receive() or tick().
+   */
   #keepWithinBudget(): void {
     const core = this.#core;
     const held = this.heldBytes();
@@ -435,7 +440,6 @@ export class Http2Endpoint {
         break;
       case 'receive_stall':
         core.resetStalledBodies();
-        this.#keepWithinBudget(); // the resets are frames we owe
         break;
       case 'shutdown_ping':
         core.finalGoaway(); // §6.8: the PING was to learn which streams may still arrive; no answer, no more waiting
@@ -446,6 +450,7 @@ export class Http2Endpoint {
       case undefined:
         break;
     }
+    this.#keepWithinBudget(); // the frames a deadline made us owe (resets, GOAWAY, PING) are held too
     core.closeIfDone();
     return this.takeEvents();
   }

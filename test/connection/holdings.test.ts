@@ -143,6 +143,22 @@ describe('engine holdings: what a peer can make a connection hold', () => {
     expect(peer.server.held().input, 'its header and a block for its 1,000 octets').to.equal(9 + 1000);
   });
 
+  it('the frames a deadline makes us owe count too: an idle shutdown that would pass the budget ends the connection instead', () => {
+    // Found by the adversary property: a partial frame held to within a few octets of the budget,
+    // then the idle deadline's GOAWAY and PING (§6.8) put the connection 1 octet over it.
+    const partial = encodeFrame({ type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(16_384) }).subarray(0, 20);
+    const maxHeldBytes = 9 + 16_384 + 20;
+    const peer = new RawPeer({ limits: { maxHeldBytes }, timeouts: { idleMs: 1000 } });
+    peer.handshake();
+    peer.writeBytes(partial);
+    expect(peer.server.heldBytes(), 'the partial frame: its header and a block for its payload').to.equal(9 + 16_384);
+    peer.server.tick(1000);
+    expect(peer.server.heldBytes(), 'within the budget after the deadline').to.be.at.most(maxHeldBytes);
+    const sent = peer.read();
+    expect(sent.map((f) => f.type), 'the shutdown it began (GOAWAY, PING), then the GOAWAY that ends it').to.deep.equal(['GOAWAY', 'PING', 'GOAWAY']);
+    peer.expectGoaway('ENHANCE_YOUR_CALM', { label: 'held_over_budget', among: sent.slice(2) });
+  });
+
   it('past limits.maxHeldBytes: GOAWAY ENHANCE_YOUR_CALM, and the connection then holds only its GOAWAY', () => {
     const peer = new RawPeer({ limits: { maxHeldBytes: 100_000 } });
     peer.handshake();
