@@ -523,11 +523,9 @@ describe('cli: demo', function () {
     expect(garbage.stderr).to.match(/did not make and cannot use .*will not overwrite them/);
     expect(readFileSync(join(dir, 'cert.pem'), 'utf8')).to.equal('garbage');
     if (process.platform === 'linux') {
-      const started = Date.now();
       const proc = await h2wire(['demo', '--port', '0', '--cert-dir', '/proc/h2wire-test'], { timeoutMs: 5000 });
-      expect(proc.code).to.equal(1);
+      expect(proc.code, 'exits with its reason (not killed after 5 s)').to.equal(1);
       expect(proc.stderr).to.match(/cannot create \/proc\/h2wire-test for the certificate/);
-      expect(Date.now() - started).to.be.lessThan(5000);
     }
   });
 

@@ -296,8 +296,9 @@ describe('robustness: every phase of a connection has a deadline (real sockets)'
         const { served, failed } = await polite.stop();
         report.push(`${what}: cut after ${ms?.toFixed(0)} ms (${dropped.map((d) => d.reason).join(', ')})`);
         expect(ms, 'closed by the server').to.not.equal(undefined);
-        expect(ms!).to.be.within(300, 1500);
         expect(dropped.map((d) => d.reason)).to.include(reason);
+        // The server's own count, which load can only lengthen: not cut before its deadline (400 ms and up).
+        expect(dropped.find((d) => d.reason === reason)!.ageMs, 'not before its deadline').to.be.at.least(400);
         expect(failed).to.deep.equal([]);
         expect(served).to.be.greaterThan(0);
       });
@@ -314,9 +315,10 @@ describe('robustness: every phase of a connection has a deadline (real sockets)'
       expect(polite.response.status).to.equal(200);
       const [a, b] = await Promise.all([closedWithin(silent, 5000), closedWithin(half, 5000)]);
       report.push(`TLS: silent cut after ${a?.toFixed(0)} ms, half ClientHello after ${b?.toFixed(0)} ms`);
-      expect(a).to.be.within(300, 1500);
-      expect(b).to.be.within(300, 1500);
+      expect(a, 'silent TCP closed by the server').to.not.equal(undefined);
+      expect(b, 'half a ClientHello closed by the server').to.not.equal(undefined);
       expect(dropped.map((d) => d.reason)).to.deep.equal(['handshake_timeout', 'handshake_timeout']);
+      for (const d of dropped) expect(d.ageMs, 'not before handshakeMs').to.be.at.least(timeouts.handshakeMs);
     });
   });
 
@@ -326,9 +328,8 @@ describe('robustness: every phase of a connection has a deadline (real sockets)'
       s.on('error', () => {});
       s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'); // no TLS record at all
       const ms = await closedWithin(s, 3000);
-      expect(ms).to.not.equal(undefined);
-      expect(ms!).to.be.below(1000);
-      expect(dropped.map((d) => d.reason)).to.deep.equal(['tls_error']);
+      expect(ms, 'closed long before handshakeMs (10 s) could end it').to.not.equal(undefined);
+      expect(dropped.map((d) => d.reason), 'for its error, not by the deadline').to.deep.equal(['tls_error']);
     });
   });
 
@@ -345,8 +346,7 @@ describe('robustness: every phase of a connection has a deadline (real sockets)'
       const closed = await until(() => server.openConnections === 0, 3000, 10);
       const ms = closed ? performance.now() - start - finalAt : undefined;
       report.push(`idle ${timeouts.idleMs} ms, unanswered PING: final GOAWAY at ${finalAt.toFixed(0)} ms, closed ${ms?.toFixed(0)} ms later`);
-      expect(finalAt).to.be.within(300 + 300, 2000);
-      expect(ms, 'the server closes even though the peer does not').to.be.within(200, 1500);
+      expect(ms, 'the server closes even though the peer does not').to.not.equal(undefined);
     });
   });
 
@@ -358,8 +358,9 @@ describe('robustness: every phase of a connection has a deadline (real sockets)'
       await peer.waitFor((f) => f.type === 'HEADERS');
       const start = performance.now();
       const g = await peer.goaway(3000);
+      report.push(`send stall 500 ms: GOAWAY after ${(performance.now() - start).toFixed(0)} ms`);
       expect(errorCodeName(g.errorCode)).to.equal('ENHANCE_YOUR_CALM');
-      expect(performance.now() - start).to.be.within(350, 1500);
+      expect(Buffer.from(g.debugData).toString()).to.match(/^send_stall: no flow-control window for 500 ms/);
     });
   });
 
@@ -381,18 +382,19 @@ describe('robustness: every phase of a connection has a deadline (real sockets)'
         s.pause(); // and never read
         for (let i = 0; i < 20; i++) s.write(blob);
       }
-      // The paused clients cannot see the close; the server's side tells.
+      // The paused clients cannot see the close; the server's side tells. Under load the server may not
+      // have accepted them yet when first asked (no connection open, none dropped): wait for all 8 drops.
       const start = performance.now();
       const dropped: string[] = [];
       const cut = await until(async () => {
         const st = await server.stats();
         dropped.push(...st.dropped.map((d) => d.reason));
-        return st.openConnections === 0;
-      }, 5000, 100);
+        return dropped.length >= 8 && st.openConnections === 0;
+      }, 10_000, 100);
       const after = await server.stats();
       report.push(`HTTP/1.1 pipelining flood, 8 connections never reading: all cut within ${(performance.now() - start).toFixed(0)} ms (${dropped.length} dropped); heap +${((after.heapUsed - before.heapUsed) / MiB).toFixed(1)} MiB`);
       expect(cut, 'every flooding connection was cut').to.equal(true);
-      expect(dropped.filter((r) => r === 'http1_pipelining')).to.have.length(8);
+      expect(dropped, 'the reason each was cut').to.deep.equal(Array(8).fill('http1_pipelining'));
       expect(after.heapUsed - before.heapUsed, 'heap growth').to.be.below(8 * MiB);
       for (const s of floods) s.destroy();
     } finally {
@@ -478,8 +480,7 @@ describe('robustness: every phase of a connection has a deadline (real sockets)'
       const ms = performance.now() - start;
       const stats = await server.stats();
       report.push(`ulimit -n 256, 300 silent sockets: a client served in ${ms.toFixed(0)} ms; ${stats.openConnections} open, ${stats.dropped.length} dropped`);
-      expect(r.response.status).to.equal(200);
-      expect(ms).to.be.below(2000);
+      expect(r.response.status, 'served (h2get gives up after 5 s)').to.equal(200);
       expect(stats.openConnections).to.be.at.most(230);
       for (const s of silent) s.destroy();
     } finally {
