@@ -159,6 +159,21 @@ describe('engine holdings: what a peer can make a connection hold', () => {
     peer.expectGoaway('ENHANCE_YOUR_CALM', { label: 'held_over_budget', among: sent.slice(2) });
   });
 
+  it("a PING the application asks for counts too: past the budget, the next tick() ends the connection", () => {
+    const partial = encodeFrame({ type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(16_384) }).subarray(0, 20);
+    const maxHeldBytes = 9 + 16_384 + 10;
+    const peer = new RawPeer({ limits: { maxHeldBytes } });
+    peer.handshake();
+    peer.writeBytes(partial);
+    peer.server.ping();
+    expect(peer.server.heldBytes(), 'the PING is held until taken').to.equal(9 + 16_384 + 17);
+    peer.server.tick(1);
+    expect(peer.server.heldBytes()).to.be.at.most(maxHeldBytes);
+    const sent = peer.read();
+    expect(sent.map((f) => f.type)).to.deep.equal(['PING', 'GOAWAY']);
+    peer.expectGoaway('ENHANCE_YOUR_CALM', { label: 'held_over_budget', among: sent });
+  });
+
   it('past limits.maxHeldBytes: GOAWAY ENHANCE_YOUR_CALM, and the connection then holds only its GOAWAY', () => {
     const peer = new RawPeer({ limits: { maxHeldBytes: 100_000 } });
     peer.handshake();
