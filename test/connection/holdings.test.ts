@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { errorCodeName } from '../../src/frames/constants.js';
 import { encodeFrame } from '../../src/frames/encode.js';
 import type { Frame } from '../../src/frames/frame.js';
+import type { EndpointOptions } from '../../src/connection/options.js';
 import { eventsOf, fields, GET, RawPeer } from './harness.js';
 
 const POST = (path = '/') => fields({ ':method': 'POST', ':scheme': 'https', ':authority': 'example.com', ':path': path });
@@ -20,6 +21,19 @@ const repeated = (frame: Frame, count: number) => {
 
 const windowUpdates = (frames: Frame[], streamId: number) =>
   frames.filter((f): f is Extract<Frame, { type: 'WINDOW_UPDATE' }> => f.type === 'WINDOW_UPDATE' && f.streamId === streamId).reduce((n, f) => n + f.windowSizeIncrement, 0);
+
+/**
+ * A connection holding only a partial frame (a DATA frame's header and the first 11 of its 16,384
+ * octets, held as its header and a block for its payload), `slack` octets under limits.maxHeldBytes.
+ */
+function partialFrameUnderBudget(slack: number, options: Partial<EndpointOptions> = {}): { peer: RawPeer; maxHeldBytes: number } {
+  const maxHeldBytes = 9 + 16_384 + slack;
+  const peer = new RawPeer({ ...options, limits: { maxHeldBytes } });
+  peer.handshake();
+  peer.writeBytes(encodeFrame({ type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(16_384) }).subarray(0, 20));
+  expect(peer.server.heldBytes(), 'the partial frame: its header and a block for its payload').to.equal(9 + 16_384);
+  return { peer, maxHeldBytes };
+}
 
 describe('engine holdings: what a peer can make a connection hold', () => {
   it('1-octet DATA frames on 16 unread streams: one octet held per octet, never more than the windows granted', () => {
@@ -146,12 +160,7 @@ describe('engine holdings: what a peer can make a connection hold', () => {
   it('the frames a deadline makes us owe count too: an idle shutdown that would pass the budget ends the connection instead', () => {
     // Found by the adversary property: a partial frame held to within a few octets of the budget,
     // then the idle deadline's GOAWAY and PING (§6.8) put the connection 1 octet over it.
-    const partial = encodeFrame({ type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(16_384) }).subarray(0, 20);
-    const maxHeldBytes = 9 + 16_384 + 20;
-    const peer = new RawPeer({ limits: { maxHeldBytes }, timeouts: { idleMs: 1000 } });
-    peer.handshake();
-    peer.writeBytes(partial);
-    expect(peer.server.heldBytes(), 'the partial frame: its header and a block for its payload').to.equal(9 + 16_384);
+    const { peer, maxHeldBytes } = partialFrameUnderBudget(20, { timeouts: { idleMs: 1000 } });
     peer.server.tick(1000);
     expect(peer.server.heldBytes(), 'within the budget after the deadline').to.be.at.most(maxHeldBytes);
     const sent = peer.read();
@@ -160,11 +169,7 @@ describe('engine holdings: what a peer can make a connection hold', () => {
   });
 
   it("a PING the application asks for counts too: past the budget, the next tick() ends the connection", () => {
-    const partial = encodeFrame({ type: 'DATA', streamId: 1, endStream: false, data: new Uint8Array(16_384) }).subarray(0, 20);
-    const maxHeldBytes = 9 + 16_384 + 10;
-    const peer = new RawPeer({ limits: { maxHeldBytes } });
-    peer.handshake();
-    peer.writeBytes(partial);
+    const { peer, maxHeldBytes } = partialFrameUnderBudget(10);
     peer.server.ping();
     expect(peer.server.heldBytes(), 'the PING is held until taken').to.equal(9 + 16_384 + 17);
     peer.server.tick(1);
